@@ -1,0 +1,149 @@
+"""Compiling watched sources: straight from the bytes read, with live closures tracked.
+
+qtreload never trusts ``__pycache__``: ``importlib.reload`` can load stale
+bytecode after two same-size saves within one second. Every watched module is
+compiled here from the exact bytes whose fingerprint was taken.
+
+The compile also wraps each lambda and nested ``def`` in ``__qtreload_track__``
+so that live closures (a lambda connected in ``__init__``) can be found again
+by their code object when their source changes, without scanning the heap.
+"""
+from __future__ import annotations
+
+import ast
+import importlib.machinery
+import sys
+import types
+import weakref
+from collections.abc import Callable, Iterator
+
+TRACK_NAME = "__qtreload_track__"
+
+# Live nested functions, by the code object they were created from.
+_live: dict[types.CodeType, weakref.WeakSet] = {}
+
+
+def track(func: Callable) -> Callable:
+    """Remember a freshly created nested function or lambda; returns it unchanged."""
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        live = _live.get(code)
+        if live is None:
+            live = _live[code] = weakref.WeakSet()
+        live.add(func)
+    return func
+
+
+def live_functions(code: types.CodeType) -> list[types.FunctionType]:
+    """The live nested functions created from ``code``."""
+    live = _live.get(code)
+    return list(live) if live else []
+
+
+def retrack(func: types.FunctionType, old: types.CodeType) -> None:
+    """Move ``func`` from ``old``'s entry to its current code's entry."""
+    live = _live.get(old)
+    if live is not None:
+        live.discard(func)
+        if not live:
+            del _live[old]
+    track(func)
+
+
+class _Tracker(ast.NodeTransformer):
+    """Wraps lambdas and defs nested in functions with ``__qtreload_track__``."""
+
+    def __init__(self) -> None:
+        self._depth = 0
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        if self._depth:
+            deco = ast.copy_location(ast.Name(TRACK_NAME, ast.Load()), node)
+            node.decorator_list.append(deco)
+        self._depth += 1
+        self.generic_visit(node)
+        self._depth -= 1
+        return node
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _visit_function
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        self._depth += 1
+        self.generic_visit(node)
+        self._depth -= 1
+        call = ast.Call(ast.Name(TRACK_NAME, ast.Load()), [node], [])
+        return ast.copy_location(call, node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        # Methods are reached through their class, not tracked as closures.
+        saved, self._depth = self._depth, 0
+        self.generic_visit(node)
+        self._depth = saved
+        return node
+
+
+def compile_source(source: bytes, path: str) -> types.CodeType:
+    """Compile module source as qtreload runs it. Raises SyntaxError naming the line."""
+    tree = ast.parse(source, path)
+    tree = ast.fix_missing_locations(_Tracker().visit(tree))
+    return compile(tree, path, "exec", dont_inherit=True)
+
+
+def nested_codes(code: types.CodeType) -> Iterator[tuple[tuple[str, int], types.CodeType]]:
+    """Code objects of closures inside functions, keyed by (dotted path, ordinal)."""
+    seen: dict[str, int] = {}
+
+    def walk(co: types.CodeType, prefix: str, in_function: bool) -> Iterator:
+        for const in co.co_consts:
+            if isinstance(const, types.CodeType):
+                path = f"{prefix}.{const.co_name}" if prefix else const.co_name
+                if in_function:
+                    n = seen.get(path, 0)
+                    seen[path] = n + 1
+                    yield (path, n), const
+                is_function = bool(const.co_flags & 0x02)  # CO_NEWLOCALS: not a class body
+                yield from walk(const, path, in_function or is_function)
+
+    yield from walk(code, "", False)
+
+
+class TrackingLoader(importlib.machinery.SourceFileLoader):
+    """Loads watched modules through :func:`compile_source`, never from ``.pyc``."""
+
+    is_watched: Callable[[str, str], bool] = staticmethod(lambda name, path: False)
+    on_compiled: Callable[[str, bytes, types.CodeType], None] = staticmethod(
+        lambda name, source, code: None
+    )
+
+    def get_code(self, fullname: str) -> types.CodeType | None:
+        path = self.get_filename(fullname)
+        if not self.is_watched(fullname, path):
+            return super().get_code(fullname)
+        source = self.get_data(path)
+        code = compile_source(source, path)
+        self.on_compiled(fullname, source, code)
+        return code
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__.setdefault(TRACK_NAME, track)
+        super().exec_module(module)
+
+
+_hook = importlib.machinery.FileFinder.path_hook(
+    (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+    (TrackingLoader, importlib.machinery.SOURCE_SUFFIXES),
+    (importlib.machinery.SourcelessFileLoader, importlib.machinery.BYTECODE_SUFFIXES),
+)
+
+
+def install_import_hook() -> None:
+    """Route later imports of ``.py`` files through :class:`TrackingLoader`."""
+    if _hook not in sys.path_hooks:
+        sys.path_hooks.insert(0, _hook)
+        sys.path_importer_cache.clear()
+
+
+def uninstall_import_hook() -> None:
+    if _hook in sys.path_hooks:
+        sys.path_hooks.remove(_hook)
+        sys.path_importer_cache.clear()

@@ -1,0 +1,338 @@
+"""The reloader: the stale check, serialised reloads, and the guarded call.
+
+The stale check is the hottest path in qtreload: it runs before every wrapped
+handler call. When nothing changed it is three attribute tests and one
+non-blocking ``epoll`` on the inotify descriptor, whatever the number of
+watched modules. Everything else happens under one lock, only when the
+detector reports a possible change or new modules were imported.
+"""
+from __future__ import annotations
+
+import importlib.abc
+import logging
+import os
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from . import _compiler
+from ._detector import ChangeDetector, make_detector
+from ._hotswap import ClassRule
+from ._report import NOTHING, ReloadFailure, ReloadReport
+from ._transaction import ReloadTransaction
+from ._trim import call_trimmed
+from ._watch import WatchConfig, WatchedModule, fingerprint
+
+log = logging.getLogger("qtreload")
+
+#: How long a reload waits for wrapped calls running in other threads to finish.
+INFLIGHT_TIMEOUT = 2.0
+
+
+def disabled_by_environment() -> bool:
+    """``QTRELOAD=0`` turns qtreload off; frozen apps are off unless ``QTRELOAD=1``."""
+    value = os.environ.get("QTRELOAD", "").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return True
+    return bool(getattr(sys, "frozen", False)) and value not in ("1", "true", "yes", "on")
+
+
+class _ImportSpy(importlib.abc.MetaPathFinder):
+    """Notes that an import is happening, so the next check looks for new modules."""
+
+    def __init__(self, reloader: Reloader) -> None:
+        self._reloader = reloader
+
+    def find_spec(self, *args: Any, **kwargs: Any) -> None:
+        self._reloader._new_imports = True
+        return None
+
+
+class Reloader:
+    """Watches modules, detects stale ones, and reloads them in one transaction."""
+
+    def __init__(self, detector: str = "auto") -> None:
+        self.config = WatchConfig()
+        self.rules: list[ClassRule] = []
+        self.listeners: list[Callable[[ReloadReport], None]] = []
+        self._detector_kind = detector
+        self._detector: ChangeDetector | None = None
+        self._pending: Callable[[], bool] = lambda: False
+        self._lock = threading.RLock()
+        self._modules: dict[str, WatchedModule] = {}
+        self._by_path: dict[str, list[str]] = {}
+        self._ignored: set[str] = set()
+        self._compiled: dict[str, tuple[bytes, types.CodeType]] = {}
+        self._inflight: dict[int, int] = {}
+        self._reloading_thread: int | None = None
+        self._spy = _ImportSpy(self)
+        # Hot-path flags, read without the lock.
+        self.enabled = False
+        self._busy = False
+        self._new_imports = True
+
+    # -- switching ------------------------------------------------------------
+
+    def enable(self) -> None:
+        """Start watching (idempotent). Does nothing when the environment disables qtreload."""
+        if disabled_by_environment():
+            return
+        with self._lock:
+            if self.enabled:
+                return
+            if self._detector is None:
+                self._detector = make_detector(self._detector_kind)
+                self._pending = self._detector.pending
+                for path in self._by_path:
+                    self._detector.watch(path)
+            _compiler.TrackingLoader.is_watched = self._is_watched_path
+            _compiler.TrackingLoader.on_compiled = self._on_compiled
+            _compiler.install_import_hook()
+            if self._spy not in sys.meta_path:
+                sys.meta_path.insert(0, self._spy)
+            self._new_imports = True
+            self.enabled = True
+
+    def disable(self) -> None:
+        """Stop checking; wrapped handlers run their current code with no check."""
+        with self._lock:
+            self.enabled = False
+            _compiler.uninstall_import_hook()
+            if self._spy in sys.meta_path:
+                sys.meta_path.remove(self._spy)
+
+    def close(self) -> None:
+        """Disable and release the detector and everything watched."""
+        with self._lock:
+            self.disable()
+            if self._detector is not None:
+                self._detector.close()
+            self._detector = None
+            self._pending = lambda: False
+            self._modules.clear()
+            self._by_path.clear()
+            self._ignored.clear()
+            self._compiled.clear()
+
+    def configure(self, roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
+                  exclude: Iterable[str] | None = None) -> None:
+        """Change which modules are watched; takes effect at the next check."""
+        with self._lock:
+            if roots is not None:
+                self.config.roots = [os.fspath(r) for r in roots]
+            if include is not None:
+                self.config.include = list(include)
+            if exclude is not None:
+                self.config.exclude = list(exclude)
+            for name in list(self._modules):
+                self._forget(name)
+            self._ignored.clear()
+            self._new_imports = True
+
+    # -- the stale check ------------------------------------------------------
+
+    def stale_hint(self) -> bool:
+        """Cheap test: might a check have anything to do?"""
+        return self.enabled and (self._busy or self._new_imports or self._pending())
+
+    def check(self) -> ReloadReport:
+        """Reload whatever changed on disk; :data:`NOTHING` when nothing did."""
+        if not (self.enabled and (self._busy or self._new_imports or self._pending())):
+            return NOTHING
+        return self._locked_check(())
+
+    def reload(self, *modules: str | types.ModuleType) -> ReloadReport:
+        """Force a reload of ``modules`` (names or module objects), plus anything stale."""
+        names = [m.__name__ if isinstance(m, types.ModuleType) else m for m in modules]
+        return self._locked_check(names)
+
+    def call(self, func: Callable, args: tuple, kwargs: dict) -> Any:
+        """Run the stale check, then ``func`` with Qt-style argument trimming.
+
+        The call counts as in flight: a reload started by another thread waits
+        for it, so one call never sees half of the old code and half of the new.
+        """
+        tid = threading.get_ident()
+        inflight = self._inflight
+        depth = inflight.get(tid, 0)
+        inflight[tid] = depth + 1
+        try:
+            if self.enabled and (self._busy or self._new_imports or self._pending()):
+                inflight[tid] = depth
+                try:
+                    self._safe_check()
+                finally:
+                    inflight[tid] = depth + 1
+            return call_trimmed(func, args, kwargs)
+        finally:
+            inflight[tid] = depth
+
+    def _safe_check(self) -> None:
+        """A check that never raises: an error in qtreload must not reach Qt."""
+        try:
+            self._locked_check(())
+        except Exception:
+            log.exception("qtreload: internal error during the stale check (ignored)")
+
+    def _locked_check(self, forced: Iterable[str]) -> ReloadReport:
+        tid = threading.get_ident()
+        if self._reloading_thread == tid:
+            return NOTHING  # module-level code of a reloading module: no recursion
+        with self._lock:
+            changed = False
+            if self._new_imports:
+                self._new_imports = False
+                changed = self._sync_modules()
+            changed |= self._read_changes()
+            for name in forced:
+                self._force(name)
+                changed = True
+            stale = {r: r.disk for r in self._modules.values() if r.disk is not None}
+            if not changed or not stale:
+                return NOTHING
+            return self._run(stale)
+
+    def _run(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
+        self._busy = True
+        self._reloading_thread = threading.get_ident()
+        try:
+            self._wait_for_other_calls()
+            report = ReloadTransaction(stale, self._modules, self.rules).run()
+        finally:
+            self._reloading_thread = None
+            self._busy = False
+        self._publish(report, stale)
+        return report
+
+    def _wait_for_other_calls(self) -> None:
+        me = threading.get_ident()
+        deadline = time.monotonic() + INFLIGHT_TIMEOUT
+        while any(depth for tid, depth in list(self._inflight.items()) if tid != me):
+            if time.monotonic() > deadline:
+                log.debug("qtreload: reloading while wrapped calls run in other threads")
+                return
+            time.sleep(0.0005)
+
+    def _publish(self, report: ReloadReport, stale: dict[WatchedModule, bytes]) -> None:
+        if report.failures:
+            for record, source in stale.items():
+                record.failed = fingerprint(source)
+            for failure in report.failures:
+                _log_failure(failure)
+        else:
+            for name in report.reloaded:
+                log.info("qtreload: reloaded %s", name)
+        for warning in report.warnings:
+            log.warning("qtreload: %s", warning.message)
+        for listener in list(self.listeners):
+            try:
+                listener(report)
+            except Exception:
+                log.exception("qtreload: reload listener failed (ignored)")
+
+    def _read_changes(self) -> bool:
+        """Read changed files; True if any holds content not yet tried."""
+        if self._detector is None or not self._detector.pending():
+            return False
+        news = False
+        for path in self._detector.drain():
+            for name in self._by_path.get(path, ()):
+                news |= self._read(self._modules[name])
+        return news
+
+    def _read(self, record: WatchedModule) -> bool:
+        try:
+            with open(record.path, "rb") as f:
+                source = f.read()
+        except OSError:
+            if not record.deleted:
+                record.deleted = True
+                log.warning("qtreload: %s was deleted; %s keeps running its last good code",
+                            record.path, record.name)
+            return False
+        record.deleted = False
+        digest = fingerprint(source)
+        if digest == record.fingerprint:
+            record.disk = record.failed = None
+            return False
+        record.disk = source
+        return digest != record.failed
+
+    def _force(self, name: str) -> None:
+        record = self._modules.get(name)
+        if record is None:
+            raise ValueError(f"qtreload: {name!r} is not a watched module")
+        self._read(record)
+        if record.disk is None and not record.deleted:
+            with open(record.path, "rb") as f:
+                record.disk = f.read()
+
+    # -- the watch list -------------------------------------------------------
+
+    def _is_watched_path(self, name: str, path: str) -> bool:
+        return self.enabled and name != "__main__" and self.config.source_path(
+            name, types.SimpleNamespace(__file__=path)) is not None
+
+    def _on_compiled(self, name: str, source: bytes, code: types.CodeType) -> None:
+        self._compiled[name] = (source, code)
+        self._new_imports = True
+
+    def _sync_modules(self) -> bool:
+        """Watch modules imported since the last check; forget removed ones.
+
+        True if a newly watched module's file already differs from what it runs.
+        """
+        changed = False
+        modules = dict(sys.modules)
+        for name in [n for n in self._modules if modules.get(n) is None]:
+            self._forget(name)
+        for name, module in modules.items():
+            if name in self._modules or name in self._ignored or module is None:
+                continue
+            path = self.config.source_path(name, module)
+            if path is None:
+                self._ignored.add(name)
+                continue
+            if self._detector is not None:
+                self._detector.watch(path)
+            source, code = self._compiled.pop(name, (None, None))
+            try:
+                with open(path, "rb") as f:
+                    disk = f.read()
+            except OSError:
+                disk = None
+            if source is None and disk is None:
+                continue
+            is_package = hasattr(module, "__path__")
+            record = WatchedModule.from_source(name, path, is_package, source or disk, code)
+            self._modules[name] = record
+            self._by_path.setdefault(path, []).append(name)
+            if source is not None and disk is not None:
+                changed |= self._read(record)  # edited between import and now?
+        self._compiled.clear()
+        return changed
+
+    def _forget(self, name: str) -> None:
+        record = self._modules.pop(name)
+        names = self._by_path.get(record.path, [])
+        if name in names:
+            names.remove(name)
+        if not names:
+            self._by_path.pop(record.path, None)
+            if self._detector is not None:
+                self._detector.unwatch(record.path)
+
+    def watched(self) -> dict[str, WatchedModule]:
+        """The watched modules by name (a copy); syncs with ``sys.modules`` first."""
+        with self._lock:
+            self._sync_modules()
+            return dict(self._modules)
+
+
+def _log_failure(failure: ReloadFailure) -> None:
+    exc = failure.exception
+    log.error("qtreload: reloading %s failed, the app keeps its last good code: %s",
+              failure.module, failure.message, exc_info=(type(exc), exc, exc.__traceback__))

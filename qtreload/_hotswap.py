@@ -1,0 +1,416 @@
+"""Hot-swap in place: existing functions and classes take on their new definitions.
+
+After a module's new source ran, each function and class that existed before is
+paired with its new definition by qualified name. The old object is kept (so
+identity, ``isinstance``, aliases, registries and Qt/blinker connections keep
+working) and gets the new behaviour; every reference to the new object in the
+reloaded namespaces is then pointed back at the old one.
+
+A :class:`HotSwap` first *plans* (pure, may raise, changes nothing) and then
+*applies* a list of primitive edits with an undo log, so a failure at any
+point rolls back completely. Nothing here scans the heap: the cost follows the
+size of the changed modules, not the number of live objects.
+"""
+from __future__ import annotations
+
+import enum
+import types
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from . import _compiler
+from ._report import ReloadWarning
+from ._trim import call_trimmed
+
+#: A class rule looks at (old class, new class) and yields (reason, fatal).
+#: ``fatal`` means the live class cannot be patched: a restart is needed.
+ClassRule = Callable[[type, type], Iterable[tuple[str, bool]]]
+
+_MISSING = object()
+_SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__"})
+_TRAMPOLINE_NAME = "_qtreload_trampoline"
+
+# Functions displaced by a reload (removed, or replaced by an unrelated object).
+# PyQt5 holds *borrowed* references to connected methods: freeing one
+# segfaults on the next emit (qt-blinker-facts §1), so they live forever.
+_keepalive: list[types.FunctionType] = []
+
+
+def kept_alive() -> int:
+    """How many displaced functions are being kept alive."""
+    return len(_keepalive)
+
+
+def _standard_rules(old: type, new: type, mapped: Callable[[Any], Any]) -> Iterator[str]:
+    if tuple(mapped(b) for b in new.__bases__) != old.__bases__:
+        yield "base classes changed"
+    if mapped(type(new)) is not type(old):
+        yield "metaclass changed"
+    if old.__dict__.get("__slots__") != new.__dict__.get("__slots__"):
+        yield "__slots__ layout changed"
+
+
+def _trampoline_code(nfree: int) -> types.CodeType:
+    """Code that forwards to ``__qtreload_target__``, with ``nfree`` unused free variables.
+
+    Used when a new definition needs a different closure (e.g. a method that
+    starts using ``super()``): a function's closure cannot be replaced, but its
+    code can, as long as the count of free variables stays the same.
+    """
+    names = [f"_qtreload_free{i}" for i in range(nfree)]
+    lines = ["def _outer():"]
+    lines += [f"    {name} = None" for name in names]
+    lines += [
+        f"    def {_TRAMPOLINE_NAME}(*args, __qtreload_target__, __qtreload_call__, **kwargs):",
+        f"        if 0: ({', '.join(names)},)" if names else "        pass",
+        "        return __qtreload_call__(__qtreload_target__, args, kwargs)",
+        f"    return {_TRAMPOLINE_NAME}",
+    ]
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), "<qtreload trampoline>", "exec"), namespace)
+    return namespace["_outer"]().__code__
+
+
+def _is_trampoline(func: types.FunctionType) -> bool:
+    return func.__code__.co_name == _TRAMPOLINE_NAME
+
+
+def _cells(func: types.FunctionType) -> dict[str, types.CellType]:
+    return dict(zip(func.__code__.co_freevars, func.__closure__ or (), strict=True))
+
+
+def _cell_value(cell: types.CellType) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return _MISSING
+
+
+class HotSwap:
+    """Plans and applies the hot-swap of one reload transaction."""
+
+    def __init__(self, rules: Iterable[ClassRule] = ()) -> None:
+        self._rules = list(rules)
+        self._old_for_new: dict[int, Any] = {}
+        self._hold: list[Any] = []  # keeps the new objects (and their ids) alive
+        self._class_pairs: list[tuple[str, type, type]] = []
+        self._function_pairs: list[tuple[types.FunctionType, types.FunctionType]] = []
+        self._edits: list[tuple[str, Any, Any, Any]] = []
+        self._undo: list[tuple[str, Any, Any, Any]] = []
+        self._displaced: list[types.FunctionType] = []
+        self.warnings: list[ReloadWarning] = []
+
+    # -- planning -------------------------------------------------------------
+
+    def mapped(self, value: Any) -> Any:
+        """The object ``value`` stands for after the swap (the old one, if paired)."""
+        return self._old_for_new.get(id(value), value)
+
+    def _pair(self, new: Any, old: Any) -> None:
+        self._old_for_new[id(new)] = old
+        self._hold.append(new)
+
+    def pair_module(self, module: str, old_ns: dict, new_ns: dict) -> None:
+        """Pair the old and new top-level definitions of ``module`` by qualified name."""
+        for name, new in new_ns.items():
+            old = old_ns.get(name, _MISSING)
+            if old is _MISSING or old is new or id(new) in self._old_for_new:
+                continue
+            self._pair_values(module, old, new)
+
+    def _pair_values(self, module: str, old: Any, new: Any) -> None:
+        if getattr(new, "__module__", None) != module:
+            return
+        if getattr(old, "__qualname__", None) != getattr(new, "__qualname__", _MISSING):
+            return
+        if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
+            self._pair(new, old)
+            self._function_pairs.append((old, new))
+            if hasattr(old, "__wrapped__") and hasattr(new, "__wrapped__"):
+                self._pair_values(module, old.__wrapped__, new.__wrapped__)
+        elif isinstance(old, type) and isinstance(new, type):
+            self._pair(new, old)
+            self._class_pairs.append((module, old, new))
+            for name, value in new.__dict__.items():
+                if isinstance(value, type):
+                    sub = old.__dict__.get(name, _MISSING)
+                    if sub is not _MISSING:
+                        self._pair_values(module, sub, value)
+        elif type(old) is type(new) and hasattr(new, "__wrapped__"):
+            # A decorator's wrapper object (lru_cache, a Qt slot wrapper...): keep
+            # the old wrapper and swap what it wraps.
+            self._pair(new, old)
+            self._pair_values(module, old.__wrapped__, new.__wrapped__)
+            if hasattr(old, "cache_clear"):
+                self._edits.append(("call", old.cache_clear, None, None))
+
+    def check_classes(self) -> None:
+        """Apply the class rules; a fatal reason unpairs the class (and its dependents)."""
+        changed = True
+        while changed:
+            changed = False
+            for module, old, new in list(self._class_pairs):
+                reasons = [(r, True) for r in _standard_rules(old, new, self.mapped)]
+                for rule in self._rules:
+                    reasons.extend(rule(old, new))
+                fatal = any(f for _, f in reasons)
+                for reason, is_fatal in reasons:
+                    self._warn(module, old.__qualname__, reason, is_fatal)
+                if fatal:
+                    # The new class stays for new code; live instances keep the old one.
+                    del self._old_for_new[id(new)]
+                    self._class_pairs.remove((module, old, new))
+                    changed = True
+        self.warnings = list({w: None for w in self.warnings})
+
+    def _warn(self, module: str, qualname: str, reason: str, restart: bool = True) -> None:
+        self.warnings.append(ReloadWarning(module, qualname, reason, restart))
+
+    def plan_module(self, module: str, namespace: dict, old_ns: dict, old_code: Any,
+                    new_code: types.CodeType) -> None:
+        """Plan every edit for ``module`` (call after all modules are paired)."""
+        for old, new in self._function_pairs:
+            if new.__module__ == module:
+                self._plan_function(old, new)
+        for mod, old, new in self._class_pairs:
+            if mod == module:
+                self._plan_class(old, new)
+        for name, value in list(namespace.items()):
+            self._plan_rebind_value(namespace, name, value)
+        for name, old in old_ns.items():
+            if isinstance(old, types.FunctionType) and self.mapped(namespace.get(name)) is not old:
+                self._displaced.append(old)
+        if old_code is not None:
+            self._plan_live_closures(module, old_code, new_code)
+
+    def plan_new_functions(self, namespaces: Iterable[dict]) -> None:
+        """Point the closure cells of surviving new functions at the old objects."""
+        seen: set[int] = set()
+        for namespace in namespaces:
+            for value in namespace.values():
+                for func in _functions_in(value, seen):
+                    for cell in func.__closure__ or ():
+                        content = _cell_value(cell)
+                        if content is not _MISSING and self.mapped(content) is not content:
+                            self._edits.append(("cell", cell, None, self.mapped(content)))
+
+    def _plan_function(self, old: types.FunctionType, new: types.FunctionType) -> None:
+        attrs = self._mapped_dict(dict(new.__dict__))
+        if _is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars:
+            if not _is_trampoline(old):
+                nfree = len(old.__closure__ or ())
+                self._edits.append(("set", old, "__code__", _trampoline_code(nfree)))
+                self._edits.append(("set", old, "__defaults__", None))
+            kwdefaults = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
+            self._edits.append(("set", old, "__kwdefaults__", kwdefaults))
+            attrs["__wrapped__"] = new  # inspect.signature() shows the real parameters
+        else:
+            self._edits.append(("set", old, "__code__", new.__code__))
+            self._edits.append(("set", old, "__defaults__", self._mapped_tuple(new.__defaults__)))
+            kwdefaults = self._mapped_dict(new.__kwdefaults__)
+            self._edits.append(("set", old, "__kwdefaults__", kwdefaults))
+            new_cells = _cells(new)
+            for name, cell in _cells(old).items():
+                self._edits.append(("cell", cell, None, self.mapped(_cell_value(new_cells[name]))))
+        for attr in ("__doc__", "__annotations__"):
+            self._edits.append(("set", old, attr, getattr(new, attr)))
+        self._edits.append(("dict", old.__dict__, None, attrs))
+
+    def _mapped_tuple(self, values: tuple | None) -> tuple | None:
+        return None if values is None else tuple(self.mapped(v) for v in values)
+
+    def _mapped_dict(self, values: dict | None) -> dict | None:
+        return None if values is None else {k: self.mapped(v) for k, v in values.items()}
+
+    def _plan_class(self, old: type, new: type) -> None:
+        setter = type.__setattr__ if isinstance(old, enum.EnumMeta) else setattr
+        for name, value in new.__dict__.items():
+            if name in _SKIP_CLASS_ATTRS:
+                continue
+            current = old.__dict__.get(name, _MISSING)
+            if not self._swaps_in_place(current, value):
+                self._plan_container(value)
+                self._edits.append(("attr", old, name, (setter, self.mapped(value))))
+                if isinstance(current, types.FunctionType):
+                    self._displaced.append(current)
+        for name, current in old.__dict__.items():
+            if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS:
+                self._edits.append(("attr", old, name, (None, _MISSING)))
+                if isinstance(current, types.FunctionType):
+                    self._displaced.append(current)
+        if isinstance(old, enum.EnumMeta):
+            self._plan_enum(old, new)
+
+    def _swaps_in_place(self, current: Any, value: Any) -> bool:
+        """Is ``current`` kept as is, because it is (or holds) a paired old object?"""
+        if current is _MISSING:
+            return False
+        if self.mapped(value) is current:
+            return True
+        if type(current) is not type(value):
+            return False
+        if isinstance(value, (staticmethod, classmethod)):
+            return self._swap_function(current.__func__, value.__func__)
+        accessors = ("fget", "fset", "fdel")
+        if all(hasattr(value, a) for a in accessors):  # property, pyqtProperty
+            pairs = [(getattr(current, a), getattr(value, a)) for a in accessors]
+            if any((o is None) != (n is None) for o, n in pairs):
+                return False
+            return all(o is None or self._swap_function(o, n) for o, n in pairs)
+        return False
+
+    def _swap_function(self, old: Any, new: Any) -> bool:
+        if not (isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType)):
+            return False
+        if id(new) not in self._old_for_new:
+            self._pair(new, old)
+            self._plan_function(old, new)
+        return True
+
+    def _plan_enum(self, old: enum.EnumMeta, new: enum.EnumMeta) -> None:
+        # Members keep their identity; their values follow the new source.
+        for name, member in new.__members__.items():
+            previous = old.__members__.get(name)
+            if previous is None:
+                self._edits.append(("set", member, "__class__", old))
+            else:
+                self._pair(member, previous)
+                self._edits.append(("set", previous, "_value_", member._value_))
+
+    def _plan_container(self, value: Any) -> None:
+        """Point a new dict's or list's items at the old objects, in place."""
+        if isinstance(value, dict):
+            items: Iterable = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            return
+        for key, item in items:
+            if self.mapped(item) is not item:
+                self._edits.append(("item", value, key, self.mapped(item)))
+
+    def _plan_rebind_value(self, namespace: dict, name: str, value: Any) -> None:
+        self._plan_container(value)
+        if self.mapped(value) is not value:
+            self._edits.append(("item", namespace, name, self.mapped(value)))
+        old_class = self.mapped(type(value))
+        if old_class is not type(value) and not isinstance(value, enum.Enum):
+            # An instance the module created while it ran: give it the live class.
+            self._edits.append(("set", value, "__class__", old_class))
+
+    def plan_rebind(self, namespace: dict, name: str, old_value: Any, new_value: Any) -> None:
+        """Rebind ``namespace[name]`` (a ``from X import name``) if it still holds ``old_value``."""
+        new_value = self.mapped(new_value)
+        if namespace.get(name, _MISSING) is old_value and new_value is not old_value:
+            self._edits.append(("item", namespace, name, new_value))
+
+    def _plan_live_closures(self, module: str, old_code: Any, new_code: types.CodeType) -> None:
+        new_nested = dict(_compiler.nested_codes(new_code))
+        for key, code in _compiler.nested_codes(old_code):
+            replacement = new_nested.get(key)
+            if replacement is None or replacement == code:
+                continue
+            for func in _compiler.live_functions(code):
+                if func.__code__ is not code:
+                    continue
+                if replacement.co_freevars == code.co_freevars:
+                    self._edits.append(("set", func, "__code__", replacement))
+                    self._edits.append(("retrack", func, code, None))
+                else:
+                    reason = "closure variables changed; live copies keep the old code"
+                    self._warn(module, key[0], reason, restart=False)
+                    break
+
+    # -- applying -------------------------------------------------------------
+
+    def apply(self) -> None:
+        """Apply every planned edit; on any error undo them all and re-raise."""
+        try:
+            for kind, target, key, value in self._edits:
+                self._apply_one(kind, target, key, value)
+        except BaseException:
+            self.rollback()
+            raise
+        _keepalive.extend(f for f in {id(f): f for f in self._displaced}.values())
+        self._hold.clear()
+
+    def _apply_one(self, kind: str, target: Any, key: Any, value: Any) -> None:
+        if kind == "set":
+            self._undo.append(("set", target, key, getattr(target, key)))
+            setattr(target, key, value)
+        elif kind == "attr":
+            setter, new_value = value
+            previous = target.__dict__.get(key, _MISSING)
+            self._undo.append(("attr", target, key, (type.__setattr__, previous)))
+            if new_value is _MISSING:
+                type.__delattr__(target, key)
+            else:
+                setter(target, key, new_value)
+        elif kind == "item":
+            try:
+                previous = target[key]
+            except (KeyError, IndexError):
+                previous = _MISSING
+            self._undo.append(("item", target, key, previous))
+            target[key] = value
+        elif kind == "cell":
+            self._undo.append(("cell", target, None, _cell_value(target)))
+            if value is _MISSING:
+                del target.cell_contents
+            else:
+                target.cell_contents = value
+        elif kind == "dict":
+            self._undo.append(("dict", target, None, dict(target)))
+            target.clear()
+            target.update(value)
+        elif kind == "retrack":
+            _compiler.retrack(target, key)
+            self._undo.append(("retrack", target, target.__code__, None))
+        elif kind == "call":
+            target()
+
+    def rollback(self) -> None:
+        """Undo the applied edits, newest first."""
+        while self._undo:
+            kind, target, key, value = self._undo.pop()
+            if kind == "set":
+                setattr(target, key, value)
+            elif kind == "attr":
+                if value[1] is _MISSING:
+                    if key in target.__dict__:
+                        type.__delattr__(target, key)
+                else:
+                    type.__setattr__(target, key, value[1])
+            elif kind == "item":
+                if value is _MISSING:
+                    del target[key]
+                else:
+                    target[key] = value
+            elif kind == "cell":
+                if value is _MISSING:
+                    del target.cell_contents
+                else:
+                    target.cell_contents = value
+            elif kind == "dict":
+                target.clear()
+                target.update(value)
+            elif kind == "retrack":
+                _compiler.retrack(target, key)
+
+
+def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:
+    """Functions defined by ``value``: itself, or the members of a class (recursively)."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, types.FunctionType):
+        yield value
+    elif isinstance(value, (staticmethod, classmethod)):
+        yield from _functions_in(value.__func__, seen)
+    elif isinstance(value, property):
+        for accessor in (value.fget, value.fset, value.fdel):
+            if accessor is not None:
+                yield from _functions_in(accessor, seen)
+    elif isinstance(value, type):
+        for member in list(value.__dict__.values()):
+            yield from _functions_in(member, seen)

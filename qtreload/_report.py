@@ -1,0 +1,77 @@
+"""What one stale check did: the reload report handed back to callers and logged."""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReloadFailure:
+    """A module whose new source could not be loaded; nothing was committed."""
+
+    module: str
+    path: str
+    exception: BaseException
+    lineno: int | None = None
+
+    @property
+    def message(self) -> str:
+        """One line naming the file, the line and the error."""
+        where = f"{self.path}:{self.lineno}" if self.lineno else self.path
+        return f"{where}: {type(self.exception).__name__}: {self.exception}"
+
+    @property
+    def traceback_text(self) -> str:
+        return "".join(traceback.format_exception(self.exception))
+
+
+@dataclass(frozen=True)
+class ReloadWarning:
+    """A change applied only partly (e.g. to new objects), or not at all: restart needed."""
+
+    module: str
+    qualname: str
+    reason: str
+    restart_needed: bool = True
+
+    @property
+    def message(self) -> str:
+        tail = " (restart needed)" if self.restart_needed else ""
+        return f"{self.module}.{self.qualname}: {self.reason}{tail}"
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """Result of ``qtreload.check()`` or ``qtreload.reload()``.
+
+    ``reloaded`` lists the committed modules in the order they ran. When
+    ``failures`` is not empty nothing was committed and ``reloaded`` is empty.
+    """
+
+    reloaded: tuple[str, ...] = ()
+    failures: tuple[ReloadFailure, ...] = ()
+    warnings: tuple[ReloadWarning, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def __bool__(self) -> bool:
+        """True when anything happened (a reload, a failure or a warning)."""
+        return bool(self.reloaded or self.failures or self.warnings)
+
+
+def error_lineno(exc: BaseException, path: str) -> int | None:
+    """The line of ``path`` the error points at: the deepest traceback frame in it."""
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return exc.lineno
+    lineno = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    return lineno
+
+
+NOTHING = ReloadReport()

@@ -1,0 +1,127 @@
+"""The reload transaction: run every changed module, hot-swap, commit or roll back.
+
+All changed sources of one check are compiled and run in dependency order,
+each in its own live module namespace (so new functions get the right
+globals). Only when all of them ran, and the hot-swap applied, is the result
+committed. On any error every namespace is restored from its snapshot and
+every hot-swap edit undone: no half-run module, no names left behind.
+"""
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ._compiler import TRACK_NAME, compile_source, track
+from ._hotswap import ClassRule, HotSwap
+from ._imports import FromImport, reload_order
+from ._report import ReloadFailure, ReloadReport, error_lineno
+from ._watch import WatchedModule
+
+_KEEP = frozenset({
+    "__name__", "__file__", "__spec__", "__loader__", "__package__", "__path__",
+    "__cached__", "__builtins__", TRACK_NAME,
+})
+
+
+@dataclass
+class _Step:
+    record: WatchedModule
+    source: bytes
+    code: types.CodeType | None = None
+    snapshot: dict | None = None
+
+    @property
+    def namespace(self) -> dict:
+        return sys.modules[self.record.name].__dict__
+
+
+class ReloadTransaction:
+    """One all-or-nothing reload of a set of changed modules."""
+
+    def __init__(self, changed: Mapping[WatchedModule, bytes],
+                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule]) -> None:
+        self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
+        self._watched = watched
+        self._rules = list(rules)
+
+    def run(self) -> ReloadReport:
+        """Reload, and commit on full success; otherwise change nothing."""
+        for step in self._steps.values():
+            try:
+                step.code = compile_source(step.source, step.record.path)
+            except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+                return self._failed(step, exc)
+        graph = {name: r.imports.modules for name, r in self._watched.items()}
+        order = reload_order(self._steps, graph)
+        ran: list[_Step] = []
+        step = None
+        try:
+            for name in order:
+                step = self._steps[name]
+                self._execute(step)
+                ran.append(step)
+            step = None
+            swap = self._plan(order)
+            swap.apply()
+        except (Exception, SystemExit) as exc:
+            self._restore(ran + ([step] if step and step.snapshot is not None else []))
+            culprit = step or self._steps[order[-1]]
+            return self._failed(culprit, exc)
+        for name in order:
+            step = self._steps[name]
+            step.record.commit(step.source, step.code)
+        return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
+
+    def _execute(self, step: _Step) -> None:
+        namespace = step.namespace
+        step.snapshot = dict(namespace)
+        name = step.record.name
+        for key, value in list(namespace.items()):
+            submodule = isinstance(value, types.ModuleType) and value.__name__ == f"{name}.{key}"
+            if key not in _KEEP and not submodule:
+                del namespace[key]
+        namespace["__doc__"] = None
+        namespace[TRACK_NAME] = track
+        exec(step.code, namespace)
+
+    def _plan(self, order: list[str]) -> HotSwap:
+        swap = HotSwap(self._rules)
+        steps = [self._steps[name] for name in order]
+        for step in steps:
+            swap.pair_module(step.record.name, step.snapshot, step.namespace)
+        swap.check_classes()
+        for step in steps:
+            swap.plan_module(step.record.name, step.namespace, step.snapshot,
+                             step.record.code, step.code)
+        swap.plan_new_functions(step.namespace for step in steps)
+        for imported, importer in self._from_imports():
+            step = self._steps[imported.module]
+            namespace = getattr(sys.modules.get(importer), "__dict__", None)
+            if namespace is not None:
+                old = step.snapshot.get(imported.name)
+                swap.plan_rebind(namespace, imported.alias, old, step.namespace.get(imported.name))
+        return swap
+
+    def _from_imports(self) -> Iterable[tuple[FromImport, str]]:
+        """``from X import NAME`` in watched modules that did not re-run, X re-ran."""
+        for name, record in self._watched.items():
+            if name in self._steps:
+                continue
+            for imported in record.imports.names:
+                if imported.module in self._steps:
+                    yield imported, name
+
+    @staticmethod
+    def _restore(steps: list[_Step]) -> None:
+        for step in reversed(steps):
+            namespace = step.namespace
+            namespace.clear()
+            namespace.update(step.snapshot)
+
+    @staticmethod
+    def _failed(step: _Step, exc: BaseException) -> ReloadReport:
+        path = step.record.path
+        failure = ReloadFailure(step.record.name, path, exc, error_lineno(exc, path))
+        return ReloadReport(failures=(failure,))

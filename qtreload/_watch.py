@@ -1,0 +1,89 @@
+"""Which modules are watched, and what qtreload knows about each one."""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import sysconfig
+import types
+from dataclasses import dataclass, field
+
+from ._imports import ModuleImports, scan_imports
+
+#: A module that sets ``__qtreload__ = False`` at top level is never watched.
+OPT_OUT_MARKER = "__qtreload__"
+
+_STDLIB = tuple(
+    os.path.realpath(p) + os.sep
+    for key in ("stdlib", "platstdlib")
+    if (p := sysconfig.get_paths().get(key))
+)
+_THIRD_PARTY = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
+
+
+def fingerprint(source: bytes) -> bytes:
+    """Content fingerprint: a touch or an identical save gives the same value."""
+    return hashlib.blake2b(source, digest_size=16).digest()
+
+
+@dataclass
+class WatchConfig:
+    """Which imported modules to watch.
+
+    By default: every module loaded from a ``.py`` file, except the standard
+    library, ``site-packages``/``dist-packages``, qtreload itself and ``__main__``.
+    ``roots`` limits watching to files under those folders; ``include`` and
+    ``exclude`` are ``fnmatch`` patterns on module names (``"myapp.*"``).
+    """
+
+    roots: list[str] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+
+    def source_path(self, name: str, module: types.ModuleType) -> str | None:
+        """The real path of ``module``'s source if it is to be watched, else None."""
+        if name == "__main__" or name == "qtreload" or name.startswith("qtreload."):
+            return None
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return None
+        if getattr(module, "__dict__", {}).get(OPT_OUT_MARKER, True) is False:
+            return None
+        path = os.path.realpath(path)
+        if path.startswith(_STDLIB) or any(part in path for part in _THIRD_PARTY):
+            return None
+        if self.roots and not any(
+            path.startswith(os.path.realpath(r) + os.sep) for r in self.roots
+        ):
+            return None
+        if self.include and not any(fnmatch.fnmatchcase(name, p) for p in self.include):
+            return None
+        return None if any(fnmatch.fnmatchcase(name, p) for p in self.exclude) else path
+
+
+@dataclass(eq=False)
+class WatchedModule:
+    """A watched module: the source it runs, and what is waiting on disk."""
+
+    name: str
+    path: str
+    is_package: bool
+    fingerprint: bytes
+    imports: ModuleImports
+    code: types.CodeType | None = None  # what qtreload compiled, if it did
+    disk: bytes | None = None  # newer source on disk, not committed yet
+    failed: bytes | None = None  # fingerprint whose reload failed (reported once)
+    deleted: bool = False
+
+    @classmethod
+    def from_source(cls, name: str, path: str, is_package: bool, source: bytes,
+                    code: types.CodeType | None = None) -> WatchedModule:
+        imports = scan_imports(source, name, is_package)
+        return cls(name, path, is_package, fingerprint(source), imports, code)
+
+    def commit(self, source: bytes, code: types.CodeType) -> None:
+        """The live module now runs ``source``."""
+        self.fingerprint = fingerprint(source)
+        self.imports = scan_imports(source, self.name, self.is_package)
+        self.code = code
+        self.disk = self.failed = None
