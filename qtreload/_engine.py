@@ -287,8 +287,10 @@ class Reloader:
         """
         changed = False
         modules = dict(sys.modules)
-        for name in [n for n in self._modules if modules.get(n) is None]:
-            self._forget(name)
+        for name, record in list(self._modules.items()):
+            module = modules.get(name)
+            if module is None or getattr(module, "__file__", None) != record.file:
+                self._forget(name)  # gone, or another module under the same name
         for name, module in modules.items():
             if name in self._modules or name in self._ignored or module is None:
                 continue
@@ -308,6 +310,7 @@ class Reloader:
                 continue
             is_package = hasattr(module, "__path__")
             record = WatchedModule.from_source(name, path, is_package, source or disk, code)
+            record.file = module.__file__
             self._modules[name] = record
             self._by_path.setdefault(path, []).append(name)
             if source is not None and disk is not None:

@@ -74,6 +74,7 @@ class WatchedModule:
     disk: bytes | None = None  # newer source on disk, not committed yet
     failed: bytes | None = None  # fingerprint whose reload failed (reported once)
     deleted: bool = False
+    file: str | None = None  # the module's ``__file__``, to notice a different module
 
     @classmethod
     def from_source(cls, name: str, path: str, is_package: bool, source: bytes,
