@@ -9,31 +9,40 @@ connections run the new code. ``QTRELOAD=0`` in the environment turns it all off
 from __future__ import annotations
 
 import types
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from ._engine import Reloader, disabled_by_environment
+import blinker
+
+from . import _blinker, _qt
+from ._default import reloader
+from ._engine import Reloader
 from ._hotswap import ClassRule
 from ._report import ReloadFailure, ReloadReport, ReloadWarning
+from ._slot import autoreload_slot
 from ._watch import OPT_OUT_MARKER
 
 __all__ = [
-    "ClassRule",
     "OPT_OUT_MARKER",
+    "ClassRule",
     "ReloadFailure",
     "ReloadReport",
     "ReloadWarning",
     "Reloader",
     "add_class_rule",
+    "autoreload_slot",
     "check",
     "configure",
+    "connect",
     "disable",
+    "disconnect",
     "enable",
     "is_enabled",
     "reload",
     "reloader",
 ]
 
-#: The process-wide reloader that the module-level functions act on.
-reloader = Reloader()
+__version__ = "0.1.0"
 
 
 def check() -> ReloadReport:
@@ -57,10 +66,12 @@ def disable() -> None:
 
 
 def is_enabled() -> bool:
+    """Is the stale check running before wrapped calls?"""
     return reloader.enabled
 
 
-def configure(roots=None, include=None, exclude=None) -> None:
+def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
+              exclude: Iterable[str] | None = None) -> None:
     """Choose the watched modules: root folders, and fnmatch patterns on module names."""
     reloader.configure(roots=roots, include=include, exclude=exclude)
 
@@ -70,5 +81,22 @@ def add_class_rule(rule: ClassRule) -> None:
     reloader.rules.append(rule)
 
 
-if not disabled_by_environment():
-    reloader.enable()
+def connect(signal: Any, handler: Callable, **options: Any) -> Any:
+    """Connect ``handler`` to a Qt bound signal or a blinker signal, reloading before each call.
+
+    Qt: a QObject's method runs in the receiver's thread and the connection
+    dies with the receiver; ``type=`` and other options go to ``connect``.
+    Connecting twice calls the handler twice, as in Qt. blinker: ``sender=`` and
+    ``weak=`` (default True) as in blinker; connecting twice calls it once.
+    """
+    if isinstance(signal, blinker.Signal):
+        return _blinker.connect(signal, handler, **options)
+    return _qt.connect(signal, handler, **options)
+
+
+def disconnect(signal: Any, handler: Callable) -> None:
+    """Undo :func:`connect` for ``handler`` (the original handler, not a wrapper)."""
+    if isinstance(signal, blinker.Signal):
+        _blinker.disconnect(signal, handler)
+    else:
+        _qt.disconnect(signal, handler)

@@ -223,19 +223,18 @@ class HotSwap:
         return None if values is None else {k: self.mapped(v) for k, v in values.items()}
 
     def _plan_class(self, old: type, new: type) -> None:
-        setter = type.__setattr__ if isinstance(old, enum.EnumMeta) else setattr
         for name, value in new.__dict__.items():
             if name in _SKIP_CLASS_ATTRS:
                 continue
             current = old.__dict__.get(name, _MISSING)
             if not self._swaps_in_place(current, value):
                 self._plan_container(value)
-                self._edits.append(("attr", old, name, (setter, self.mapped(value))))
+                self._edits.append(("attr", old, name, self.mapped(value)))
                 if isinstance(current, types.FunctionType):
                     self._displaced.append(current)
         for name, current in old.__dict__.items():
             if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS:
-                self._edits.append(("attr", old, name, (None, _MISSING)))
+                self._edits.append(("attr", old, name, _MISSING))
                 if isinstance(current, types.FunctionType):
                     self._displaced.append(current)
         if isinstance(old, enum.EnumMeta):
@@ -249,6 +248,8 @@ class HotSwap:
             return True
         if type(current) is not type(value):
             return False
+        if isinstance(value, types.FunctionType):
+            return self._swap_function(current, value)
         if isinstance(value, (staticmethod, classmethod)):
             return self._swap_function(current.__func__, value.__func__)
         accessors = ("fget", "fset", "fdel")
@@ -264,6 +265,8 @@ class HotSwap:
             return False
         if id(new) not in self._old_for_new:
             self._pair(new, old)
+            if hasattr(old, "__wrapped__") and hasattr(new, "__wrapped__"):
+                self._swap_function(old.__wrapped__, new.__wrapped__)
             self._plan_function(old, new)
         return True
 
@@ -339,13 +342,8 @@ class HotSwap:
             self._undo.append(("set", target, key, getattr(target, key)))
             setattr(target, key, value)
         elif kind == "attr":
-            setter, new_value = value
-            previous = target.__dict__.get(key, _MISSING)
-            self._undo.append(("attr", target, key, (type.__setattr__, previous)))
-            if new_value is _MISSING:
-                type.__delattr__(target, key)
-            else:
-                setter(target, key, new_value)
+            self._undo.append(("attr", target, key, target.__dict__.get(key, _MISSING)))
+            _set_class_attr(target, key, value)
         elif kind == "item":
             try:
                 previous = target[key]
@@ -376,11 +374,7 @@ class HotSwap:
             if kind == "set":
                 setattr(target, key, value)
             elif kind == "attr":
-                if value[1] is _MISSING:
-                    if key in target.__dict__:
-                        type.__delattr__(target, key)
-                else:
-                    type.__setattr__(target, key, value[1])
+                _set_class_attr(target, key, value)
             elif kind == "item":
                 if value is _MISSING:
                     del target[key]
@@ -396,6 +390,16 @@ class HotSwap:
                 target.update(value)
             elif kind == "retrack":
                 _compiler.retrack(target, key)
+
+
+def _set_class_attr(cls: type, name: str, value: Any) -> None:
+    """Set (or with ``_MISSING`` delete) a class attribute, past Enum's member guard."""
+    enum_class = isinstance(cls, enum.EnumMeta)
+    if value is _MISSING:
+        if name in cls.__dict__:
+            (type.__delattr__ if enum_class else delattr)(cls, name)
+    else:
+        (type.__setattr__ if enum_class else setattr)(cls, name, value)
 
 
 def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:

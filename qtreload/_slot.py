@@ -1,0 +1,67 @@
+"""``@autoreload_slot``: a handler that runs the stale check before every call."""
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable
+from typing import Any
+
+from ._default import reloader
+from ._engine import disabled_by_environment
+
+
+def autoreload_slot(*args: Any, name: str | None = None, result: Any = None) -> Any:
+    """Decorate a handler so each call first reloads stale modules, then runs the current code.
+
+    Usable bare (``@autoreload_slot``) or with Qt slot types
+    (``@autoreload_slot(int)``, ``@autoreload_slot()``), which also make it a
+    ``pyqtSlot`` with that signature (``name`` and ``result`` as for
+    ``pyqtSlot``). Works on functions, methods, staticmethods and
+    classmethods, above or below ``@pyqtSlot``. Extra signal arguments are
+    trimmed the way PyQt5 trims them for a direct connection. With
+    ``QTRELOAD=0`` it returns the handler unchanged.
+    """
+    if len(args) == 1 and _is_handler(args[0]) and name is None and result is None:
+        return _wrap(args[0], None)
+    slot_types = args
+
+    def decorate(func: Any) -> Any:
+        return _wrap(func, (slot_types, name, result))
+
+    return decorate
+
+
+def _is_handler(obj: Any) -> bool:
+    return isinstance(obj, (staticmethod, classmethod)) or (
+        callable(obj) and not isinstance(obj, type))
+
+
+def _wrap(func: Any, slot: tuple | None) -> Any:
+    if isinstance(func, (staticmethod, classmethod)):
+        return type(func)(_wrap(func.__func__, slot))
+    wrapper = func if disabled_by_environment() else checked(func)
+    if slot is not None:
+        from ._compat import pyqtSlot
+
+        slot_types, name, result = slot
+        options = {k: v for k, v in (("name", name), ("result", result)) if v is not None}
+        wrapper = pyqtSlot(*slot_types, **options)(wrapper)
+    return wrapper
+
+
+def checked(func: Callable) -> types.FunctionType:
+    """A function that runs the stale check, then ``func`` with trimmed arguments."""
+    call = reloader.call
+
+    @functools.wraps(func)
+    def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:
+        return call(func, args, kwargs)
+
+    autoreload_wrapper.__qtreload_wrapper__ = True
+    return autoreload_wrapper
+
+
+def is_autoreload_wrapper(obj: Any) -> bool:
+    """Was ``obj`` made by :func:`autoreload_slot` (or ``qtreload.connect``)?"""
+    return getattr(obj, "__qtreload_wrapper__", False) is True
+

@@ -1,0 +1,136 @@
+"""Handlers edited between two real clicks run their new code on the second click."""
+from __future__ import annotations
+
+import logging
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+import qtreload
+
+PANEL = """
+    from PyQt5.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+    import qtreload
+
+    class Panel(QWidget):
+        def __init__(self):
+            super().__init__()
+            self.label = QLabel("start")
+            self.edit = QLineEdit()
+            self.button = QPushButton("go")
+            self.lambda_button = QPushButton("lambda")
+            layout = QVBoxLayout(self)
+            for w in (self.label, self.edit, self.button, self.lambda_button):
+                layout.addWidget(w)
+            self.button.clicked.connect(self.on_click)
+            qtreload.connect(self.lambda_button.clicked, lambda: self.label.setText("lambda v1"))
+
+        @qtreload.autoreload_slot
+        def on_click(self):
+            self.label.setText("method v1:" + self.edit.text())
+"""
+
+
+def click(qtbot, button) -> None:
+    qtbot.mouseClick(button, Qt.LeftButton)
+
+
+def test_function_connected_with_qtreload_connect(qtbot, project):
+    project.write("state", "LOG = []\n")
+    project.write("handlers", """
+        from {p}state import LOG
+        def on_click():
+            LOG.append("v1")
+    """)
+    state, handlers = project.load("state"), project.load("handlers")
+    button = QPushButton("go")
+    qtbot.addWidget(button)
+    qtreload.connect(button.clicked, handlers.on_click)
+    click(qtbot, button)
+    project.edit("handlers", '"v1"', '"v2"')
+    click(qtbot, button)
+    assert state.LOG == ["v1", "v2"]
+
+
+def test_decorated_method_of_live_widget_keeps_its_state(qtbot, project):
+    project.write("panel", PANEL)
+    panel = project.load("panel").Panel()
+    qtbot.addWidget(panel)
+    qtbot.keyClicks(panel.edit, "typed")
+    click(qtbot, panel.button)
+    assert panel.label.text() == "method v1:typed"
+    project.edit("panel", '"method v1:"', '"method v2:"')
+    click(qtbot, panel.button)
+    assert panel.label.text() == "method v2:typed"
+    assert type(panel) is project.load("panel").Panel
+
+
+def test_lambda_connected_in_init_runs_new_code(qtbot, project):
+    project.write("panel", PANEL)
+    panel = project.load("panel").Panel()
+    qtbot.addWidget(panel)
+    click(qtbot, panel.lambda_button)
+    assert panel.label.text() == "lambda v1"
+    project.edit("panel", '"lambda v1"', '"lambda v2"')
+    click(qtbot, panel.lambda_button)
+    assert panel.label.text() == "lambda v2"
+
+
+def test_renamed_method_does_not_crash_and_reports(qtbot, project, caplog):
+    project.write("panel", PANEL)
+    panel = project.load("panel").Panel()
+    qtbot.addWidget(panel)
+    calls = []
+    panel.on_click_direct = None
+    qtreload.connect(panel.button.clicked, panel.on_click)
+    click(qtbot, panel.button)
+    calls.append(panel.label.text())
+    project.edit("panel", "def on_click(self):", "def on_press(self):")
+    project.edit("panel", "self.button.clicked.connect(self.on_click)",
+                 "self.button.clicked.connect(self.on_press)")
+    with caplog.at_level(logging.ERROR, logger="qtreload"):
+        click(qtbot, panel.button)
+    # The direct connection made before the edit still holds the old (kept-alive)
+    # function; the qtreload.connect proxy reports that the method is gone.
+    assert any("on_click no longer exists" in r.getMessage() for r in caplog.records)
+    assert not hasattr(panel, "on_click")
+    assert hasattr(panel, "on_press")
+
+
+def test_syntax_error_keeps_last_good_code_then_picks_up_fix(qtbot, project, caplog):
+    project.write("panel", PANEL)
+    panel = project.load("panel").Panel()
+    qtbot.addWidget(panel)
+    project.edit("panel", '"method v1:"', '(("method v2:"')  # unclosed bracket
+    lineno = project.path("panel").read_text().splitlines().index(
+        '        self.label.setText((("method v2:" + self.edit.text())') + 1
+    with caplog.at_level(logging.ERROR, logger="qtreload"):
+        click(qtbot, panel.button)
+        click(qtbot, panel.button)
+    assert panel.label.text() == "method v1:"
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1  # once per change, not once per click
+    assert str(project.path("panel")) in errors[0].getMessage()
+    assert f"panel.py:{lineno}:" in errors[0].getMessage()
+    project.edit("panel", '(("method v2:"', '"method v3:"')
+    click(qtbot, panel.button)
+    assert panel.label.text() == "method v3:"
+
+
+def test_a_widget_made_by_hand_reloads_through_connect(qtbot, project):
+    project.write("handlers", """
+        def on_click(label, *rest):
+            label.setText("hand v1")
+    """)
+    handlers = project.load("handlers")
+    window = QWidget()
+    label, button = QLabel(), QPushButton()
+    layout = QVBoxLayout(window)
+    layout.addWidget(label)
+    layout.addWidget(button)
+    qtbot.addWidget(window)
+    qtreload.connect(button.clicked, lambda checked: handlers.on_click(label, checked))
+    click(qtbot, button)
+    project.edit("handlers", "hand v1", "hand v2")
+    click(qtbot, button)
+    assert label.text() == "hand v2"
