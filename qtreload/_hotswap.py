@@ -95,10 +95,13 @@ class HotSwap:
         self._hold: list[Any] = []  # keeps the new objects (and their ids) alive
         self._class_pairs: list[tuple[str, type, type]] = []
         self._function_pairs: list[tuple[types.FunctionType, types.FunctionType]] = []
-        self._edits: list[tuple[str, Any, Any, Any]] = []
+        self._edits: list[tuple[str, str, Any, Any, Any]] = []  # (module, kind, target, ...)
+        self._module = ""  # the module whose edits are being planned
         self._undo: list[tuple[str, Any, Any, Any]] = []
         self._displaced: list[types.FunctionType] = []
         self.warnings: list[ReloadWarning] = []
+        #: After a failed :meth:`apply`: the module whose edit raised.
+        self.failed_module: str | None = None
 
     # -- planning -------------------------------------------------------------
 
@@ -106,12 +109,16 @@ class HotSwap:
         """The object ``value`` stands for after the swap (the old one, if paired)."""
         return self._old_for_new.get(id(value), value)
 
+    def _edit(self, kind: str, target: Any, key: Any, value: Any) -> None:
+        self._edits.append((self._module, kind, target, key, value))
+
     def _pair(self, new: Any, old: Any) -> None:
         self._old_for_new[id(new)] = old
         self._hold.append(new)
 
     def pair_module(self, module: str, old_ns: dict, new_ns: dict) -> None:
         """Pair the old and new top-level definitions of ``module`` by qualified name."""
+        self._module = module
         for name, new in new_ns.items():
             old = old_ns.get(name, _MISSING)
             if old is _MISSING or old is new or id(new) in self._old_for_new:
@@ -142,7 +149,7 @@ class HotSwap:
             self._pair(new, old)
             self._pair_values(module, old.__wrapped__, new.__wrapped__)
             if hasattr(old, "cache_clear"):
-                self._edits.append(("call", old.cache_clear, None, None))
+                self._edit("call", old.cache_clear, None, None)
 
     def check_classes(self) -> None:
         """Apply the class rules; a fatal reason unpairs the class (and its dependents)."""
@@ -169,6 +176,7 @@ class HotSwap:
     def plan_module(self, module: str, namespace: dict, old_ns: dict, old_code: Any,
                     new_code: types.CodeType) -> None:
         """Plan every edit for ``module`` (call after all modules are paired)."""
+        self._module = module
         for old, new in self._function_pairs:
             if new.__module__ == module:
                 self._plan_function(old, new)
@@ -187,34 +195,35 @@ class HotSwap:
         """Point the closure cells of surviving new functions at the old objects."""
         seen: set[int] = set()
         for namespace in namespaces:
+            self._module = namespace["__name__"]
             for value in namespace.values():
                 for func in _functions_in(value, seen):
                     for cell in func.__closure__ or ():
                         content = _cell_value(cell)
                         if content is not _MISSING and self.mapped(content) is not content:
-                            self._edits.append(("cell", cell, None, self.mapped(content)))
+                            self._edit("cell", cell, None, self.mapped(content))
 
     def _plan_function(self, old: types.FunctionType, new: types.FunctionType) -> None:
         attrs = self._mapped_dict(dict(new.__dict__))
         if _is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars:
             if not _is_trampoline(old):
                 nfree = len(old.__closure__ or ())
-                self._edits.append(("set", old, "__code__", _trampoline_code(nfree)))
-                self._edits.append(("set", old, "__defaults__", None))
+                self._edit("set", old, "__code__", _trampoline_code(nfree))
+                self._edit("set", old, "__defaults__", None)
             kwdefaults = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
-            self._edits.append(("set", old, "__kwdefaults__", kwdefaults))
+            self._edit("set", old, "__kwdefaults__", kwdefaults)
             attrs["__wrapped__"] = new  # inspect.signature() shows the real parameters
         else:
-            self._edits.append(("set", old, "__code__", new.__code__))
-            self._edits.append(("set", old, "__defaults__", self._mapped_tuple(new.__defaults__)))
+            self._edit("set", old, "__code__", new.__code__)
+            self._edit("set", old, "__defaults__", self._mapped_tuple(new.__defaults__))
             kwdefaults = self._mapped_dict(new.__kwdefaults__)
-            self._edits.append(("set", old, "__kwdefaults__", kwdefaults))
+            self._edit("set", old, "__kwdefaults__", kwdefaults)
             new_cells = _cells(new)
             for name, cell in _cells(old).items():
-                self._edits.append(("cell", cell, None, self.mapped(_cell_value(new_cells[name]))))
+                self._edit("cell", cell, None, self.mapped(_cell_value(new_cells[name])))
         for attr in ("__doc__", "__annotations__"):
-            self._edits.append(("set", old, attr, getattr(new, attr)))
-        self._edits.append(("dict", old.__dict__, None, attrs))
+            self._edit("set", old, attr, getattr(new, attr))
+        self._edit("dict", old.__dict__, None, attrs)
 
     def _mapped_tuple(self, values: tuple | None) -> tuple | None:
         return None if values is None else tuple(self.mapped(v) for v in values)
@@ -229,12 +238,12 @@ class HotSwap:
             current = old.__dict__.get(name, _MISSING)
             if not self._swaps_in_place(current, value):
                 self._plan_container(value)
-                self._edits.append(("attr", old, name, self.mapped(value)))
+                self._edit("attr", old, name, self.mapped(value))
                 if isinstance(current, types.FunctionType):
                     self._displaced.append(current)
         for name, current in old.__dict__.items():
             if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS:
-                self._edits.append(("attr", old, name, _MISSING))
+                self._edit("attr", old, name, _MISSING)
                 if isinstance(current, types.FunctionType):
                     self._displaced.append(current)
         if isinstance(old, enum.EnumMeta):
@@ -275,10 +284,10 @@ class HotSwap:
         for name, member in new.__members__.items():
             previous = old.__members__.get(name)
             if previous is None:
-                self._edits.append(("set", member, "__class__", old))
+                self._edit("set", member, "__class__", old)
             else:
                 self._pair(member, previous)
-                self._edits.append(("set", previous, "_value_", member._value_))
+                self._edit("set", previous, "_value_", member._value_)
 
     def _plan_container(self, value: Any) -> None:
         """Point a new dict's or list's items at the old objects, in place."""
@@ -290,22 +299,24 @@ class HotSwap:
             return
         for key, item in items:
             if self.mapped(item) is not item:
-                self._edits.append(("item", value, key, self.mapped(item)))
+                self._edit("item", value, key, self.mapped(item))
 
     def _plan_rebind_value(self, namespace: dict, name: str, value: Any) -> None:
         self._plan_container(value)
         if self.mapped(value) is not value:
-            self._edits.append(("item", namespace, name, self.mapped(value)))
+            self._edit("item", namespace, name, self.mapped(value))
         old_class = self.mapped(type(value))
         if old_class is not type(value) and not isinstance(value, enum.Enum):
             # An instance the module created while it ran: give it the live class.
-            self._edits.append(("set", value, "__class__", old_class))
+            self._edit("set", value, "__class__", old_class)
 
-    def plan_rebind(self, namespace: dict, name: str, old_value: Any, new_value: Any) -> None:
-        """Rebind ``namespace[name]`` (a ``from X import name``) if it still holds ``old_value``."""
+    def plan_rebind(self, module: str, namespace: dict, name: str, old_value: Any,
+                    new_value: Any) -> None:
+        """Rebind ``namespace[name]`` (``from module import name``) if it holds ``old_value``."""
+        self._module = module
         new_value = self.mapped(new_value)
         if namespace.get(name, _MISSING) is old_value and new_value is not old_value:
-            self._edits.append(("item", namespace, name, new_value))
+            self._edit("item", namespace, name, new_value)
 
     def _plan_live_closures(self, module: str, old_code: Any, new_code: types.CodeType) -> None:
         new_nested = dict(_compiler.nested_codes(new_code))
@@ -317,8 +328,8 @@ class HotSwap:
                 if func.__code__ is not code:
                     continue
                 if replacement.co_freevars == code.co_freevars:
-                    self._edits.append(("set", func, "__code__", replacement))
-                    self._edits.append(("retrack", func, code, None))
+                    self._edit("set", func, "__code__", replacement)
+                    self._edit("retrack", func, code, None)
                 else:
                     reason = "closure variables changed; live copies keep the old code"
                     self._warn(module, key[0], reason, restart=False)
@@ -329,11 +340,13 @@ class HotSwap:
     def apply(self) -> None:
         """Apply every planned edit; on any error undo them all and re-raise."""
         try:
-            for kind, target, key, value in self._edits:
+            for module, kind, target, key, value in self._edits:
+                self.failed_module = module
                 self._apply_one(kind, target, key, value)
         except BaseException:
             self.rollback()
             raise
+        self.failed_module = None
         _keepalive.extend(f for f in {id(f): f for f in self._displaced}.values())
         self._hold.clear()
 

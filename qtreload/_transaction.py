@@ -56,7 +56,7 @@ class ReloadTransaction:
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         order = reload_order(self._steps, graph)
         ran: list[_Step] = []
-        step = None
+        step = swap = None
         try:
             for name in order:
                 step = self._steps[name]
@@ -67,7 +67,8 @@ class ReloadTransaction:
             swap.apply()
         except (Exception, SystemExit) as exc:
             self._restore(ran + ([step] if step and step.snapshot is not None else []))
-            culprit = step or self._steps[order[-1]]
+            failed = swap.failed_module if swap is not None else None
+            culprit = step or self._steps.get(failed) or self._steps[order[-1]]
             return self._failed(culprit, exc)
         for name in order:
             step = self._steps[name]
@@ -101,7 +102,8 @@ class ReloadTransaction:
             namespace = getattr(sys.modules.get(importer), "__dict__", None)
             if namespace is not None:
                 old = step.snapshot.get(imported.name)
-                swap.plan_rebind(namespace, imported.alias, old, step.namespace.get(imported.name))
+                swap.plan_rebind(imported.module, namespace, imported.alias, old,
+                                 step.namespace.get(imported.name))
         return swap
 
     def _from_imports(self) -> Iterable[tuple[FromImport, str]]:
