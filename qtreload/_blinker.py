@@ -52,10 +52,12 @@ def connect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY
     if key in connected:
         return handler  # blinker calls a receiver once, however often it is connected
 
+    signal_ref = weakref.ref(signal)  # a strong one would keep the signal alive forever
+
     def on_dead(_ref: Any) -> None:
-        receiver = connected.pop(key, None)
-        if receiver is not None:
-            signal.disconnect(receiver)
+        receiver, live_signal = connected.pop(key, None), signal_ref()
+        if receiver is not None and live_signal is not None:
+            live_signal.disconnect(receiver)
 
     target = _target(handler, weak, on_dead)
     call = reloader.call

@@ -239,8 +239,11 @@ class Reloader:
             return False
         news = False
         for path in self._detector.drain():
-            for name in self._by_path.get(path, ()):
-                news |= self._read(self._modules[name])
+            for name in list(self._by_path.get(path, ())):
+                if sys.modules.get(name) is None:
+                    self._forget(name)  # removed from sys.modules since the last sync
+                else:
+                    news |= self._read(self._modules[name])
         return news
 
     def _read(self, record: WatchedModule) -> bool:

@@ -134,3 +134,25 @@ def test_a_widget_made_by_hand_reloads_through_connect(qtbot, project):
     project.edit("handlers", "hand v1", "hand v2")
     click(qtbot, button)
     assert label.text() == "hand v2"
+
+
+def test_trimming_follows_a_reload_that_changes_parameters(qtbot, project):
+    project.write("state", "LOG = []\n")
+    project.write("handlers", """
+        from {p}state import LOG
+        def on_click():
+            LOG.append("no args")
+    """)
+    state, handlers = project.load("state"), project.load("handlers")
+    button = QPushButton()
+    button.setCheckable(True)
+    qtbot.addWidget(button)
+    qtreload.connect(button.clicked, handlers.on_click)
+    click(qtbot, button)
+    project.edit("handlers", 'def on_click():\n    LOG.append("no args")',
+                 'def on_click(checked, extra=None):\n    LOG.append(("checked", checked, extra))')
+    click(qtbot, button)
+    project.edit("handlers", 'def on_click(checked, extra=None):', 'def on_click():')
+    project.edit("handlers", '("checked", checked, extra)', '"none again"')
+    click(qtbot, button)
+    assert state.LOG == ["no args", ("checked", False, None), "none again"]

@@ -1,0 +1,316 @@
+"""qtreload.connect and @autoreload_slot behave like direct Qt connections, plus reload."""
+from __future__ import annotations
+
+import functools
+import gc
+import logging
+import threading
+import weakref
+
+import pytest
+from PyQt5.QtCore import QObject, Qt, QThread, pyqtSignal, pyqtSlot
+from PyQt5.QtWidgets import QComboBox, QPushButton, QSpinBox, QWidget
+
+import qtreload
+from qtreload._qt import MethodProxy
+
+
+class Recorder(QObject):
+    """A receiver that records the arguments and thread of every call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple] = []
+        self.threads: list[int] = []
+
+    def none(self):
+        self.calls.append(())
+
+    def one(self, a):
+        self.calls.append((a,))
+
+    def star(self, *a):
+        self.calls.append(a)
+
+    def default(self, a=None, b=None):
+        self.calls.append((a, b))
+
+    def where(self, *a):
+        self.threads.append(threading.get_ident())
+
+
+class Emitter(QObject):
+    fired = pyqtSignal(int)
+
+
+HANDLERS = ("none", "one", "star", "default")
+
+
+def _received(make, signal_of, emit, name: str, wrapped: bool) -> list[tuple]:
+    """Arguments a fresh receiver's handler got from one emission of a fresh widget."""
+    widget, rec = make(), Recorder()
+    handler = getattr(rec, name)
+    if wrapped:
+        qtreload.connect(signal_of(widget), handler)
+    else:
+        signal_of(widget).connect(handler)
+    emit(widget)
+    return rec.calls
+
+
+def _checkable_button() -> QPushButton:
+    button = QPushButton()
+    button.setCheckable(True)
+    return button
+
+
+def _combo() -> QComboBox:
+    combo = QComboBox()
+    combo.addItems(["zero", "one", "two"])
+    return combo
+
+
+CASES = {
+    "clicked": (_checkable_button, lambda b: b.clicked, lambda b: b.click()),
+    "valueChanged(int)": (QSpinBox, lambda s: s.valueChanged, lambda s: s.setValue(5)),
+    "currentIndexChanged[str]": (_combo, lambda c: c.currentIndexChanged[str],
+                                 lambda c: c.setCurrentIndex(1)),
+    "currentIndexChanged(int)": (_combo, lambda c: c.currentIndexChanged,
+                                 lambda c: c.setCurrentIndex(2)),
+}
+
+
+@pytest.mark.parametrize("name", HANDLERS)
+@pytest.mark.parametrize("signal", CASES)
+def test_trimming_matches_a_direct_connection(qtbot, signal, name):
+    direct = _received(*CASES[signal], name, wrapped=False)
+    through_qtreload = _received(*CASES[signal], name, wrapped=True)
+    assert through_qtreload == direct
+    assert len(direct) == 1
+
+
+def test_type_error_inside_handler_is_not_masked_or_retried(qtbot):
+    calls = []
+
+    def handler(checked):
+        calls.append(checked)
+        raise TypeError("from the handler body")
+
+    button = QPushButton()
+    qtbot.addWidget(button)
+    qtreload.connect(button.clicked, handler)
+    with qtbot.captureExceptions() as caught:
+        button.click()
+    assert calls == [False]
+    assert [str(exc) for _, exc, _ in caught] == ["from the handler body"]
+
+
+def test_handler_exception_propagates_like_a_direct_connection(qtbot):
+    class Boom(QWidget):
+        @qtreload.autoreload_slot
+        def on_click(self):
+            raise ValueError("boom")
+
+    widget, button = Boom(), QPushButton()
+    qtbot.addWidget(widget)
+    qtbot.addWidget(button)
+    button.clicked.connect(widget.on_click)
+    with qtbot.captureExceptions() as caught:
+        qtbot.mouseClick(button, Qt.LeftButton)
+    assert [type(exc) for _, exc, _ in caught] == [ValueError]
+
+
+def test_internal_error_in_check_never_reaches_qt(qtbot, monkeypatch, caplog):
+    calls = []
+    button = QPushButton()
+    qtbot.addWidget(button)
+    qtreload.connect(button.clicked, lambda: calls.append("ran"))
+
+    def broken(*args):
+        raise RuntimeError("qtreload bug")
+
+    monkeypatch.setattr(qtreload.reloader, "_locked_check", broken)
+    monkeypatch.setattr(qtreload.reloader, "_new_imports", True)
+    with caplog.at_level(logging.ERROR, logger="qtreload"):
+        qtbot.mouseClick(button, Qt.LeftButton)  # pytest-qt fails the test if anything escapes
+    assert calls == ["ran"]
+    assert "internal error" in caplog.text
+
+
+class SlotWidget(QWidget):
+    """Decorator orders and connectSlotsByName, as in qt-blinker-facts §3."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+        for name in ("a", "b", "c"):
+            button = QPushButton(self)
+            button.setObjectName(name)
+            setattr(self, name, button)
+        self.combo = QComboBox(self)
+        self.combo.setObjectName("combo")
+        self.combo.addItems(["zero", "one"])
+        from PyQt5.QtCore import QMetaObject
+        QMetaObject.connectSlotsByName(self)
+
+    @pyqtSlot()
+    @qtreload.autoreload_slot
+    def on_a_clicked(self):
+        self.calls.append("a")
+
+    @qtreload.autoreload_slot
+    @pyqtSlot()
+    def on_b_clicked(self):
+        self.calls.append("b")
+
+    @qtreload.autoreload_slot()
+    def on_c_clicked(self):
+        self.calls.append("c")
+
+    @qtreload.autoreload_slot(str)
+    def on_combo_currentIndexChanged(self, text):
+        self.calls.append(("combo", text))
+
+
+@pytest.mark.parametrize("name", ["a", "b", "c"])
+def test_connect_slots_by_name_calls_decorated_handler_once(qtbot, name):
+    widget = SlotWidget()
+    qtbot.addWidget(widget)
+    qtbot.mouseClick(getattr(widget, name), Qt.LeftButton)
+    assert widget.calls == [name]
+
+
+def test_slot_signature_selects_the_overload(qtbot):
+    widget = SlotWidget()
+    qtbot.addWidget(widget)
+    widget.combo.setCurrentIndex(1)
+    assert widget.calls == [("combo", "one")]
+    meta = widget.metaObject()
+    assert meta.indexOfSlot("on_combo_currentIndexChanged(QString)") >= 0
+
+
+def test_decorator_forms_on_static_and_class_methods():
+    class Handlers:
+        @qtreload.autoreload_slot
+        @staticmethod
+        def static(x):
+            return ("static", x)
+
+        @qtreload.autoreload_slot
+        @classmethod
+        def klass(cls, x):
+            return (cls.__name__, x)
+
+        @qtreload.autoreload_slot()
+        def method(self, x):
+            return ("method", x)
+
+    assert Handlers.static(1) == ("static", 1)
+    assert Handlers.klass(2) == ("Handlers", 2)
+    assert Handlers().method(3) == ("method", 3)
+    assert Handlers.method.__wrapped__.__name__ == "method"
+
+
+class Worker(QObject):
+    def __init__(self):
+        super().__init__()
+        self.threads = []
+        self.done = threading.Event()
+
+    def handle(self, value):
+        self.threads.append((threading.get_ident(), value))
+        self.done.set()
+
+
+def test_qobject_method_runs_in_the_receivers_thread(qtbot):
+    thread = QThread()
+    worker = Worker()
+    worker.moveToThread(thread)
+    thread.start()
+    try:
+        emitter = Emitter()
+        qtreload.connect(emitter.fired, worker.handle)
+        emitter.fired.emit(7)
+        assert worker.done.wait(5)
+        (tid, value), = worker.threads
+        assert value == 7 and tid != threading.get_ident()
+        proxy, = worker.findChildren(MethodProxy)
+        assert proxy.thread() is thread
+    finally:
+        thread.quit()
+        thread.wait(5000)
+
+
+def test_deleted_receiver_is_not_called_and_is_freed(qtbot):
+    emitter = Emitter()
+    rec = Recorder()
+    qtreload.connect(emitter.fired, rec.star)
+    emitter.fired.emit(1)
+    assert rec.calls == [(1,)]
+    calls, ref = rec.calls, weakref.ref(rec)
+    rec.deleteLater()
+    qtbot.wait(10)  # deliver the DeferredDelete
+    del rec
+    gc.collect()
+    emitter.fired.emit(2)
+    assert calls == [(1,)]
+    assert ref() is None
+
+
+def test_connection_does_not_keep_a_parentless_receiver_alive(qtbot):
+    emitter = Emitter()
+    rec = Recorder()
+    qtreload.connect(emitter.fired, rec.star)
+    ref = weakref.ref(rec)
+    del rec
+    gc.collect()
+    assert ref() is None
+    emitter.fired.emit(3)  # nothing left to call; must not crash
+
+
+def test_plain_object_method_is_held_weakly_like_pyqt(qtbot):
+    class Plain:
+        def __init__(self):
+            self.calls = []
+
+        def handle(self, value):
+            self.calls.append(value)
+
+    emitter, plain = Emitter(), Plain()
+    qtreload.connect(emitter.fired, plain.handle)
+    emitter.fired.emit(1)
+    assert plain.calls == [1]
+    ref = weakref.ref(plain)
+    del plain
+    gc.collect()
+    assert ref() is None
+    emitter.fired.emit(2)
+
+
+def test_partial_and_lambda_and_connection_type(qtbot):
+    emitter, got = Emitter(), []
+    qtreload.connect(emitter.fired, functools.partial(got.append), type=Qt.QueuedConnection)
+    qtreload.connect(emitter.fired, lambda value: got.append(value * 10))
+    emitter.fired.emit(4)
+    assert got == [40]  # queued one not delivered yet
+    qtbot.waitUntil(lambda: got == [40, 4])
+
+
+def test_connect_twice_calls_twice_and_disconnect_finds_original(qtbot):
+    emitter, rec = Emitter(), Recorder()
+    got = []
+
+    def handler(value):
+        got.append(value)
+
+    qtreload.connect(emitter.fired, handler)
+    qtreload.connect(emitter.fired, handler)
+    qtreload.connect(emitter.fired, rec.one)
+    emitter.fired.emit(1)
+    assert got == [1, 1] and rec.calls == [(1,)]
+    qtreload.disconnect(emitter.fired, handler)
+    qtreload.disconnect(emitter.fired, rec.one)
+    emitter.fired.emit(2)
+    assert got == [1, 1] and rec.calls == [(1,)]
+    with pytest.raises(TypeError):
+        qtreload.disconnect(emitter.fired, handler)
