@@ -16,6 +16,7 @@ import sys
 import types
 import weakref
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 TRACK_NAME = "__qtreload_track__"
 
@@ -107,21 +108,30 @@ def nested_codes(code: types.CodeType) -> Iterator[tuple[tuple[str, int], types.
     yield from walk(code, "", False)
 
 
+class ImportWatcher(Protocol):
+    """What the import hook asks of each reloader that installed it."""
+
+    def is_watched(self, name: str, path: str) -> bool: ...
+
+    def on_compiled(self, name: str, source: bytes, code: types.CodeType) -> None: ...
+
+
+# The reloaders that installed the import hook; it stays while any remains.
+_watchers: list[ImportWatcher] = []
+
+
 class TrackingLoader(importlib.machinery.SourceFileLoader):
     """Loads watched modules through :func:`compile_source`, never from ``.pyc``."""
 
-    is_watched: Callable[[str, str], bool] = staticmethod(lambda name, path: False)
-    on_compiled: Callable[[str, bytes, types.CodeType], None] = staticmethod(
-        lambda name, source, code: None
-    )
-
     def get_code(self, fullname: str) -> types.CodeType | None:
         path = self.get_filename(fullname)
-        if not self.is_watched(fullname, path):
+        watchers = [w for w in list(_watchers) if w.is_watched(fullname, path)]
+        if not watchers:
             return super().get_code(fullname)
         source = self.get_data(path)
         code = compile_source(source, path)
-        self.on_compiled(fullname, source, code)
+        for watcher in watchers:
+            watcher.on_compiled(fullname, source, code)
         return code
 
     def exec_module(self, module: types.ModuleType) -> None:
@@ -136,14 +146,19 @@ _hook = importlib.machinery.FileFinder.path_hook(
 )
 
 
-def install_import_hook() -> None:
-    """Route later imports of ``.py`` files through :class:`TrackingLoader`."""
+def install_import_hook(watcher: ImportWatcher) -> None:
+    """Route later imports of ``.py`` files through :class:`TrackingLoader` for ``watcher``."""
+    if watcher not in _watchers:
+        _watchers.append(watcher)
     if _hook not in sys.path_hooks:
         sys.path_hooks.insert(0, _hook)
         sys.path_importer_cache.clear()
 
 
-def uninstall_import_hook() -> None:
-    if _hook in sys.path_hooks:
+def uninstall_import_hook(watcher: ImportWatcher) -> None:
+    """``watcher`` no longer needs the hook; it goes when no other reloader does."""
+    if watcher in _watchers:
+        _watchers.remove(watcher)
+    if not _watchers and _hook in sys.path_hooks:
         sys.path_hooks.remove(_hook)
         sys.path_importer_cache.clear()

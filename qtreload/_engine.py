@@ -73,6 +73,7 @@ class Reloader:
         self.enabled = False
         self._busy = False
         self._new_imports = True
+        self._news = False  # a sync found a module whose file differs from what it runs
 
     # -- switching ------------------------------------------------------------
 
@@ -88,9 +89,7 @@ class Reloader:
                 self._pending = self._detector.pending
                 for path in self._by_path:
                     self._detector.watch(path)
-            _compiler.TrackingLoader.is_watched = self._is_watched_path
-            _compiler.TrackingLoader.on_compiled = self._on_compiled
-            _compiler.install_import_hook()
+            _compiler.install_import_hook(self)
             if self._spy not in sys.meta_path:
                 sys.meta_path.insert(0, self._spy)
             self._new_imports = True
@@ -100,7 +99,7 @@ class Reloader:
         """Stop checking; wrapped handlers run their current code with no check."""
         with self._lock:
             self.enabled = False
-            _compiler.uninstall_import_hook()
+            _compiler.uninstall_import_hook(self)
             if self._spy in sys.meta_path:
                 sys.meta_path.remove(self._spy)
 
@@ -119,7 +118,12 @@ class Reloader:
 
     def configure(self, roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
                   exclude: Iterable[str] | None = None) -> None:
-        """Change which modules are watched; takes effect at the next check."""
+        """Change which modules are watched, from now on.
+
+        Modules that stay watched keep what qtreload knows about them (a save
+        not yet checked, live closures); newly watched ones start from their
+        file as it is now.
+        """
         with self._lock:
             if roots is not None:
                 self.config.roots = [os.fspath(r) for r in roots]
@@ -128,9 +132,11 @@ class Reloader:
             if exclude is not None:
                 self.config.exclude = list(exclude)
             for name in list(self._modules):
-                self._forget(name)
+                module = sys.modules.get(name)
+                if module is None or self.config.source_path(name, module) is None:
+                    self._forget(name)
             self._ignored.clear()
-            self._new_imports = True
+            self._sync()
 
     # -- the stale check ------------------------------------------------------
 
@@ -145,7 +151,12 @@ class Reloader:
         return self._locked_check(())
 
     def reload(self, *modules: str | types.ModuleType) -> ReloadReport:
-        """Force a reload of ``modules`` (names or module objects), plus anything stale."""
+        """Force a reload of ``modules`` (names or module objects), plus anything stale.
+
+        Works while disabled, but not when the environment turns qtreload off.
+        """
+        if disabled_by_environment():
+            return NOTHING
         names = [m.__name__ if isinstance(m, types.ModuleType) else m for m in modules]
         return self._locked_check(names)
 
@@ -182,15 +193,18 @@ class Reloader:
         if self._reloading_thread == tid:
             return NOTHING  # module-level code of a reloading module: no recursion
         with self._lock:
-            changed = False
             if self._new_imports:
                 self._new_imports = False
-                changed = self._sync_modules()
-            changed |= self._read_changes()
+                self._sync_modules()
+            changed = self._read_changes() or self._news
+            self._news = False
             for name in forced:
                 self._force(name)
                 changed = True
             stale = {r: r.disk for r in self._modules.values() if r.disk is not None}
+            for record in [r for r in stale if not r.runs_in(sys.modules.get(r.name))]:
+                del stale[record]
+                self._forget(record.name)
             if not changed or not stale:
                 return NOTHING
             return self._run(stale)
@@ -240,10 +254,10 @@ class Reloader:
         news = False
         for path in self._detector.drain():
             for name in list(self._by_path.get(path, ())):
-                if sys.modules.get(name) is None:
-                    self._forget(name)  # removed from sys.modules since the last sync
-                else:
+                if self._modules[name].runs_in(sys.modules.get(name)):
                     news |= self._read(self._modules[name])
+                else:
+                    self._forget(name)  # removed from sys.modules since the last sync
         return news
 
     def _read(self, record: WatchedModule) -> bool:
@@ -275,25 +289,31 @@ class Reloader:
 
     # -- the watch list -------------------------------------------------------
 
-    def _is_watched_path(self, name: str, path: str) -> bool:
+    def is_watched(self, name: str, path: str) -> bool:
+        """Import hook: is the module ``name`` being imported from ``path`` one we watch?"""
         return self.enabled and name != "__main__" and self.config.source_path(
             name, types.SimpleNamespace(__file__=path)) is not None
 
-    def _on_compiled(self, name: str, source: bytes, code: types.CodeType) -> None:
+    def on_compiled(self, name: str, source: bytes, code: types.CodeType) -> None:
+        """Import hook: ``name`` is about to run ``code``, compiled from ``source``."""
         self._compiled[name] = (source, code)
         self._new_imports = True
 
-    def _sync_modules(self) -> bool:
+    def _sync(self) -> None:
+        """Sync outside a check; the next check picks up what the sync found."""
+        self._sync_modules()
+        if self._news:
+            self._new_imports = True  # the check's fast path must look
+
+    def _sync_modules(self) -> None:
         """Watch modules imported since the last check; forget removed ones.
 
-        True if a newly watched module's file already differs from what it runs.
+        Sets ``_news`` if a newly watched module's file already differs from what it runs.
         """
-        changed = False
         modules = dict(sys.modules)
         for name, record in list(self._modules.items()):
-            module = modules.get(name)
-            if module is None or getattr(module, "__file__", None) != record.file:
-                self._forget(name)  # gone, or another module under the same name
+            if not record.runs_in(modules.get(name)):
+                self._forget(name)  # gone, or re-imported: another module object
         for name, module in modules.items():
             if name in self._modules or name in self._ignored or module is None:
                 continue
@@ -311,15 +331,12 @@ class Reloader:
                 disk = None
             if source is None and disk is None:
                 continue
-            is_package = hasattr(module, "__path__")
-            record = WatchedModule.from_source(name, path, is_package, source or disk, code)
-            record.file = module.__file__
+            record = WatchedModule.from_source(name, module, path, source or disk, code)
             self._modules[name] = record
             self._by_path.setdefault(path, []).append(name)
             if source is not None and disk is not None:
-                changed |= self._read(record)  # edited between import and now?
+                self._news |= self._read(record)  # edited between import and now?
         self._compiled.clear()
-        return changed
 
     def _forget(self, name: str) -> None:
         record = self._modules.pop(name)
@@ -334,7 +351,7 @@ class Reloader:
     def watched(self) -> dict[str, WatchedModule]:
         """The watched modules by name (a copy); syncs with ``sys.modules`` first."""
         with self._lock:
-            self._sync_modules()
+            self._sync()
             return dict(self._modules)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import sysconfig
 import types
+import weakref
 from dataclasses import dataclass, field
 
 from ._imports import ModuleImports, scan_imports
@@ -74,13 +75,19 @@ class WatchedModule:
     disk: bytes | None = None  # newer source on disk, not committed yet
     failed: bytes | None = None  # fingerprint whose reload failed (reported once)
     deleted: bool = False
-    file: str | None = None  # the module's ``__file__``, to notice a different module
+    module: weakref.ref | None = None  # the module object this record is about
 
     @classmethod
-    def from_source(cls, name: str, path: str, is_package: bool, source: bytes,
+    def from_source(cls, name: str, module: types.ModuleType, path: str, source: bytes,
                     code: types.CodeType | None = None) -> WatchedModule:
+        is_package = hasattr(module, "__path__")
         imports = scan_imports(source, name, is_package)
-        return cls(name, path, is_package, fingerprint(source), imports, code)
+        return cls(name, path, is_package, fingerprint(source), imports, code,
+                   module=weakref.ref(module))
+
+    def runs_in(self, module: types.ModuleType | None) -> bool:
+        """Is ``module`` (what ``sys.modules`` holds now) the module this record is about?"""
+        return module is not None and self.module is not None and self.module() is module
 
     def commit(self, source: bytes, code: types.CodeType) -> None:
         """The live module now runs ``source``."""
