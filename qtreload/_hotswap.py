@@ -204,7 +204,10 @@ class HotSwap:
                             self._edit("cell", cell, None, self.mapped(content))
 
     def _plan_function(self, old: types.FunctionType, new: types.FunctionType) -> None:
-        attrs = self._mapped_dict(dict(new.__dict__))
+        # Framework metadata (dunder keys) keeps its old value: PyQt's meta-object
+        # points into the old ``__pyqtSignature__``, and freeing it segfaults.
+        attrs = {k: old.__dict__[k] if k.startswith("__") and k in old.__dict__
+                 else self.mapped(v) for k, v in new.__dict__.items()}
         if _is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars:
             if not _is_trampoline(old):
                 nfree = len(old.__closure__ or ())

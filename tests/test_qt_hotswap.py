@@ -1,0 +1,78 @@
+"""Hot-swapping Python subclasses of Qt classes: what Qt sees after an edit (facts §7)."""
+from __future__ import annotations
+
+import logging
+
+from PyQt5.QtCore import Q_RETURN_ARG, QMetaObject, Qt
+
+import qtreload
+
+WIDGET = """
+    from PyQt5.QtCore import pyqtProperty, pyqtSlot
+    from PyQt5.QtWidgets import QWidget
+
+    class Gauge(QWidget):
+        @pyqtSlot(result=str)
+        def describe(self):
+            return "slot v1"
+
+        @pyqtProperty(int)
+        def level(self):
+            return 1
+"""
+
+
+def test_existing_slot_and_property_run_new_code_as_qt_sees_them(qtbot, project):
+    project.write("gauge", WIDGET)
+    gauge = project.load("gauge").Gauge()
+    qtbot.addWidget(gauge)
+    assert QMetaObject.invokeMethod(gauge, "describe", Qt.DirectConnection,
+                                    Q_RETURN_ARG(str)) == "slot v1"
+    assert gauge.property("level") == 1
+    project.edit("gauge", '"slot v1"', '"slot v2"')
+    project.edit("gauge", "return 1", "return 2")
+    report = qtreload.check()
+    assert report.reloaded == (project.name("gauge"),) and not report.warnings
+    # Replacing the functions in the class dict would leave Qt calling the old ones.
+    assert QMetaObject.invokeMethod(gauge, "describe", Qt.DirectConnection,
+                                    Q_RETURN_ARG(str)) == "slot v2"
+    assert gauge.property("level") == 2
+    fresh = project.load("gauge").Gauge()
+    qtbot.addWidget(fresh)
+    assert fresh.property("level") == 2
+
+
+def test_new_slot_is_restart_needed_and_new_instances_get_it(qtbot, project, caplog):
+    project.write("gauge", WIDGET)
+    module = project.load("gauge")
+    old_class, gauge = module.Gauge, module.Gauge()
+    qtbot.addWidget(gauge)
+    project.edit("gauge", "    @pyqtProperty(int)",
+                 "    @pyqtSlot()\n    def extra(self):\n        return None\n\n"
+                 "    @pyqtProperty(int)")
+    with caplog.at_level(logging.WARNING, logger="qtreload"):
+        report = qtreload.check()
+    assert [w.restart_needed for w in report.warnings] == [True]
+    assert "slot extra()" in report.warnings[0].reason
+    assert "restart needed" in caplog.text
+    assert module.Gauge is not old_class  # new code gets the new class...
+    fresh = module.Gauge()
+    qtbot.addWidget(fresh)
+    assert fresh.metaObject().indexOfSlot("extra()") >= 0
+    assert type(gauge) is old_class  # ...the live widget keeps working on the old one
+    assert gauge.property("level") == 1
+
+
+def test_new_virtual_override_warns_about_the_sip_cache(qtbot, project):
+    project.write("gauge", WIDGET)
+    gauge = project.load("gauge").Gauge()
+    qtbot.addWidget(gauge)
+    project.edit("gauge", "    @pyqtProperty(int)",
+                 "    def sizeHint(self):\n        return super().sizeHint()\n\n"
+                 "    @pyqtProperty(int)")
+    report = qtreload.check()
+    assert report.reloaded
+    (warning,) = report.warnings
+    assert "sizeHint" in warning.reason and "sip" in warning.reason
+    assert not warning.restart_needed
+    assert type(gauge).sizeHint is not None
