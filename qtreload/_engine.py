@@ -92,8 +92,10 @@ class Reloader:
             _compiler.install_import_hook(self)
             if self._spy not in sys.meta_path:
                 sys.meta_path.insert(0, self._spy)
-            self._new_imports = True
             self.enabled = True
+            # What already-imported modules run is their file as it is now: take it
+            # now, so a save before the first check is seen as a change.
+            self._sync()
 
     def disable(self) -> None:
         """Stop checking; wrapped handlers run their current code with no check."""
