@@ -6,24 +6,36 @@ argument and retries. Wrappers and trampolines must keep that behaviour, or a
 ``clicked(bool)`` emission breaks every zero-argument handler they wrap. A
 ``TypeError`` raised inside the handler's body is never retried.
 
-The accepted count is remembered per code object and argument count, so the
-retry cost (an exception per call) is paid once per handler version, not per call.
+For Python functions the accepted count is learnt once per code object and
+argument count, so the retry (an exception) is paid once per handler version,
+not per call. For callables without code (``functools.partial``, builtins) the
+count comes from their signature: retrying those would silently swallow a
+genuine ``TypeError`` raised in C, as PyQt5 does (qt-blinker-facts §2).
 """
 from __future__ import annotations
 
+import contextlib
+import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 _accepted: dict[tuple[Any, int], int] = {}
+_limits: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def call_trimmed(func: Callable, args: tuple, kwargs: dict) -> Any:
     """Call ``func(*args, **kwargs)``, dropping trailing ``args`` the way PyQt5 does."""
     code = getattr(func, "__code__", None)
-    key = (code, len(args))
-    n = _accepted.get(key) if code is not None and not kwargs else None
-    if n is not None:
-        return func(*args[:n], **kwargs)
+    if code is None:
+        limit = _positional_limit(func)
+        if limit is not None:
+            return func(*args[:limit], **kwargs)
+    elif not kwargs:
+        n = _accepted.get((code, len(args)))
+        if n is not None:
+            return func(*args[:n], **kwargs)
     trimmed = args
     while True:
         try:
@@ -35,5 +47,24 @@ def call_trimmed(func: Callable, args: tuple, kwargs: dict) -> Any:
             trimmed = trimmed[:-1]
             continue
         if code is not None and not kwargs:
-            _accepted[key] = len(trimmed)
+            _accepted[(code, len(args))] = len(trimmed)
         return result
+
+
+def _positional_limit(func: Callable) -> int | None:
+    """How many positional arguments ``func`` takes; None if unlimited or unknown."""
+    try:
+        return _limits[func]
+    except (KeyError, TypeError):
+        pass
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        limit = None
+    else:
+        kinds = [p.kind for p in parameters]
+        unlimited = inspect.Parameter.VAR_POSITIONAL in kinds
+        limit = None if unlimited else sum(kind in _POSITIONAL for kind in kinds)
+    with contextlib.suppress(TypeError):  # not weakly referenceable: worked out next time
+        _limits[func] = limit
+    return limit

@@ -314,3 +314,19 @@ def test_connect_twice_calls_twice_and_disconnect_finds_original(qtbot):
     assert got == [1, 1] and rec.calls == [(1,)]
     with pytest.raises(TypeError):
         qtreload.disconnect(emitter.fired, handler)
+
+
+def test_type_error_from_a_c_callable_is_not_swallowed(qtbot):
+    """PyQt5 retries ``partial(sum, [1, 2])('x')`` as ``sum([1, 2])``; qtreload does not."""
+    from PyQt5.QtCore import QObject as _QObject
+
+    class Texts(_QObject):
+        sent = pyqtSignal(str)
+
+    texts, results = Texts(), []
+    qtreload.connect(texts.sent, functools.partial(sum, [1, 2]))
+    qtreload.connect(texts.sent, functools.partial(results.append))
+    with qtbot.captureExceptions() as caught:
+        texts.sent.emit("x")
+    assert [type(exc) for _, exc, _ in caught] == [TypeError]
+    assert results == ["x"]
