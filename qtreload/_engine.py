@@ -28,6 +28,8 @@ from ._watch import WatchConfig, WatchedModule, fingerprint
 
 log = logging.getLogger("qtreload")
 
+_get_ident = threading.get_ident
+
 #: How long a reload waits for wrapped calls running in other threads to finish.
 INFLIGHT_TIMEOUT = 2.0
 
@@ -168,7 +170,7 @@ class Reloader:
         The call counts as in flight: a reload started by another thread waits
         for it, so one call never sees half of the old code and half of the new.
         """
-        tid = threading.get_ident()
+        tid = _get_ident()
         inflight = self._inflight
         depth = inflight.get(tid, 0)
         inflight[tid] = depth + 1

@@ -27,6 +27,8 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 
 def call_trimmed(func: Callable, args: tuple, kwargs: dict) -> Any:
     """Call ``func(*args, **kwargs)``, dropping trailing ``args`` the way PyQt5 does."""
+    if not args:
+        return func(**kwargs)  # nothing to trim
     code = getattr(func, "__code__", None)
     if code is None:
         limit = _positional_limit(func)
