@@ -138,6 +138,11 @@ class HotSwap:
         elif isinstance(old, type) and isinstance(new, type):
             self._pair(new, old)
             self._class_pairs.append((module, old, new))
+            if isinstance(old, enum.EnumMeta) and isinstance(new, enum.EnumMeta):
+                for name, member in new.__members__.items():
+                    previous = old.__members__.get(name)
+                    if previous is not None:
+                        self._pair(member, previous)  # members keep their identity
             for name, value in new.__dict__.items():
                 if isinstance(value, type):
                     sub = old.__dict__.get(name, _MISSING)
@@ -283,35 +288,45 @@ class HotSwap:
         return True
 
     def _plan_enum(self, old: enum.EnumMeta, new: enum.EnumMeta) -> None:
-        # Members keep their identity; their values follow the new source.
-        for name, member in new.__members__.items():
-            previous = old.__members__.get(name)
-            if previous is None:
-                self._edit("set", member, "__class__", old)
+        # Paired members keep their identity and take their new values.
+        for member in new.__members__.values():
+            previous = self.mapped(member)
+            if previous is member:
+                self._edit("set", member, "__class__", old)  # a new member joins the live class
             else:
-                self._pair(member, previous)
                 self._edit("set", previous, "_value_", member._value_)
 
     def _plan_container(self, value: Any) -> None:
-        """Point a new dict's or list's items at the old objects, in place."""
-        if isinstance(value, dict):
-            items: Iterable = value.items()
-        elif isinstance(value, list):
-            items = enumerate(value)
-        else:
-            return
-        for key, item in items:
-            if self.mapped(item) is not item:
-                self._edit("item", value, key, self.mapped(item))
+        """Point a new dict's, list's or set's items (and dict keys) at the old objects."""
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                self._plan_instance(item)
+                if self.mapped(item) is not item:
+                    self._edit("item", value, index, self.mapped(item))
+        elif isinstance(value, (dict, set)):
+            items = list(value.items()) if isinstance(value, dict) else [(k, k) for k in value]
+            for _, item in items:
+                self._plan_instance(item)
+            if any(self.mapped(k) is not k or self.mapped(v) is not v for k, v in items):
+                contents = {self.mapped(k): self.mapped(v) for k, v in items}
+                self._edit("contents", value, None, contents if isinstance(value, dict)
+                           else set(contents))
+
+    def _plan_instance(self, value: Any) -> None:
+        """An instance the module created while it ran: give it the live class."""
+        old_class = self.mapped(type(value))
+        if (old_class is not type(value) and self.mapped(value) is value
+                and not isinstance(value, (type, enum.Enum))):
+            self._edit("set", value, "__class__", old_class)
 
     def _plan_rebind_value(self, namespace: dict, name: str, value: Any) -> None:
         self._plan_container(value)
-        if self.mapped(value) is not value:
-            self._edit("item", namespace, name, self.mapped(value))
-        old_class = self.mapped(type(value))
-        if old_class is not type(value) and not isinstance(value, enum.Enum):
-            # An instance the module created while it ran: give it the live class.
-            self._edit("set", value, "__class__", old_class)
+        self._plan_instance(value)
+        mapped = self.mapped(value)
+        if type(value) in (tuple, frozenset) and any(self.mapped(v) is not v for v in value):
+            mapped = type(value)(self.mapped(v) for v in value)  # immutable: a mapped copy
+        if mapped is not value:
+            self._edit("item", namespace, name, mapped)
 
     def plan_rebind(self, module: str, namespace: dict, name: str, old_value: Any,
                     new_value: Any) -> None:
@@ -373,8 +388,8 @@ class HotSwap:
                 del target.cell_contents
             else:
                 target.cell_contents = value
-        elif kind == "dict":
-            self._undo.append(("dict", target, None, dict(target)))
+        elif kind in ("dict", "contents"):
+            self._undo.append((kind, target, None, target.copy()))
             target.clear()
             target.update(value)
         elif kind == "retrack":
@@ -401,7 +416,7 @@ class HotSwap:
                     del target.cell_contents
                 else:
                     target.cell_contents = value
-            elif kind == "dict":
+            elif kind in ("dict", "contents"):
                 target.clear()
                 target.update(value)
             elif kind == "retrack":

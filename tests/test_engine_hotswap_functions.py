@@ -1,0 +1,278 @@
+"""Hot-swap of functions: the same function objects run the new code, with everything else new."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+from engine_helpers import assert_ran, run_python
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QPushButton
+
+import qtreload
+from qtreload import _hotswap
+
+FUNCS = """
+    def f(a, b=1, *, c=2) -> int:
+        "doc v1"
+        return ("f v1", a, b, c)
+
+    f.tag = "tag v1"
+"""
+
+
+def test_function_keeps_identity_and_takes_every_new_attribute(project):
+    project.write("funcs", FUNCS)
+    project.write("user", "from {p}funcs import f as g\n")
+    funcs, user = project.load("funcs"), project.load("user")
+    f = funcs.f
+    project.write("funcs", """
+        def f(a, b=10, *, c=20) -> str:
+            "doc v2"
+            return ("f v2", a, b, c)
+
+        f.tag = "tag v2"
+    """)
+    assert qtreload.check().reloaded == (funcs.__name__,)
+    assert funcs.f is f and user.g is f
+    assert f(0) == ("f v2", 0, 10, 20) and user.g(1, 2, c=3) == ("f v2", 1, 2, 3)
+    assert f.__defaults__ == (10,) and f.__kwdefaults__ == {"c": 20}
+    assert f.__doc__ == "doc v2" and f.__annotations__ == {"return": str}
+    assert f.tag == "tag v2"
+
+
+def test_rebinding_an_alias_does_not_overwrite_the_old_target(project):
+    project.write("alias", """
+        def foo():
+            return "foo v1"
+
+        def bar():
+            return "bar v1"
+
+        f = foo
+    """)
+    alias = project.load("alias")
+    foo, bar = alias.foo, alias.bar
+    project.edit("alias", "f = foo", "f = bar")
+    assert qtreload.check().ok
+    assert foo() == "foo v1" and bar() == "bar v1"
+    assert alias.f is bar and alias.foo is foo
+    assert foo.__code__.co_name == "foo"
+
+
+CLOSURES = """
+    def make(n):
+        def made():
+            return ("made v1", n)
+        return made
+
+    handler = make(1)
+
+    class Holder:
+        def __init__(self):
+            self.value = 3
+            self.callback = lambda: ("lambda v1", self.value)
+
+            def nested(x):
+                return ("nested v1", x, self.value)
+
+            self.nested = nested
+"""
+
+
+def test_live_lambdas_and_nested_functions_run_their_new_code(project):
+    project.write("closures", CLOSURES)
+    closures = project.load("closures")
+    holder, made = closures.Holder(), closures.make(5)
+    callback, nested = holder.callback, holder.nested
+    for version in ("v2", "v3"):
+        project.path("closures").write_text(
+            project.path("closures").read_text().replace(
+                "v1" if version == "v2" else "v2", version))
+        report = qtreload.check()
+        assert report.ok and not report.warnings
+        assert holder.callback is callback and holder.nested is nested
+        assert callback() == (f"lambda {version}", 3)
+        assert nested(1) == (f"nested {version}", 1, 3)
+        assert made() == (f"made {version}", 5)
+        assert closures.handler() == (f"made {version}", 1)
+        assert closures.Holder().callback() == (f"lambda {version}", 3)
+
+
+def test_function_gaining_a_closure_variable(project):
+    project.write("grow", CLOSURES)
+    grow = project.load("grow")
+    handler, made = grow.handler, grow.make(5)
+    project.edit("grow", """    def made():
+        return ("made v1", n)""", """    extra = n * 10
+
+    def made():
+        return ("made v2", n, extra)""")
+    report = qtreload.check()
+    assert report.ok
+    # The module-level copy is paired with its new self and forwards to it.
+    assert grow.handler is handler and handler() == ("made v2", 1, 10)
+    # A copy held elsewhere cannot get a cell for the new variable: it says so.
+    assert made() == ("made v1", 5)
+    (warning,) = report.warnings
+    assert "closure variables changed" in warning.message and not warning.restart_needed
+    assert grow.make(6)() == ("made v2", 6, 60)
+
+
+SUPER = """
+    class Base:
+        def greet(self):
+            return "base"
+
+    class Child(Base):
+        def greet(self):
+            return "child v1"
+"""
+
+
+def test_method_starting_to_use_super(project):
+    project.write("sup", SUPER)
+    sup = project.load("sup")
+    child, greet = sup.Child(), sup.Child.greet
+    project.edit("sup", 'return "child v1"', 'return "child v2 " + super().greet()')
+    assert qtreload.check().ok
+    assert child.greet() == "child v2 base" and sup.Child.greet is greet
+    project.edit("sup", 'return "child v2 " + super().greet()', 'return "child v3"')
+    assert qtreload.check().ok
+    assert child.greet() == "child v3"
+    project.edit("sup", 'return "child v3"', 'return "child v4 " + super().greet()')
+    assert qtreload.check().ok
+    assert child.greet() == "child v4 base" and sup.Child().greet() == "child v4 base"
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        greet()  # a forwarded call still checks its arguments
+
+
+WIDGET = """
+    from PyQt5.QtWidgets import QWidget
+
+    class Base(QWidget):
+        def describe(self):
+            return "base"
+
+    class Panel(Base):
+        def __init__(self):
+            super().__init__()
+            self.log = []
+
+        def on_click(self):
+            self.log.append("click v1")
+
+        def on_toggle(self, checked):
+            self.log.append(("toggle v1", checked))
+"""
+
+
+def test_direct_pyqt_connection_to_a_forwarding_method_keeps_argument_trimming(qtbot, project):
+    project.write("panel", WIDGET)
+    panel_mod = project.load("panel")
+    panel, button = panel_mod.Panel(), QPushButton()
+    button.setCheckable(True)
+    qtbot.addWidget(panel)
+    qtbot.addWidget(button)
+    button.clicked.connect(panel.on_click)  # plain PyQt, no qtreload wrapper
+    button.clicked.connect(panel.on_toggle)
+    qtbot.mouseClick(button, Qt.LeftButton)
+    project.edit("panel", 'self.log.append("click v1")',
+                 'self.log.append("click v2 " + super().describe())')
+    project.edit("panel", '("toggle v1", checked)', '("toggle v2", checked, super().describe())')
+    assert qtreload.check().ok
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert panel.log == ["click v1", ("toggle v1", True), "click v2 base",
+                         ("toggle v2", False, "base")]
+
+
+def test_decorated_functions_run_new_code(project):
+    project.write("deco", """
+        import functools
+
+        def logged(func):
+            @functools.wraps(func)
+            def wrapper(*args, **kwargs):
+                return ("logged", func(*args, **kwargs))
+            return wrapper
+
+        @logged
+        def work(x):
+            return ("work v1", x)
+
+        @functools.lru_cache(maxsize=None)
+        def cached(x):
+            return ("cached v1", x)
+    """)
+    deco = project.load("deco")
+    work, cached = deco.work, deco.cached
+    assert cached(1) == ("cached v1", 1)
+    project.edit("deco", '"work v1"', '"work v2"')
+    project.edit("deco", '"cached v1"', '"cached v2"')
+    assert qtreload.check().ok
+    assert deco.work is work and work(1) == ("logged", ("work v2", 1))
+    assert deco.cached is cached and cached(1) == ("cached v2", 1)
+
+
+def test_removed_functions_are_kept_alive(project):
+    project.write("removed", """
+        def going():
+            return "going"
+
+        class K:
+            def method(self):
+                return "method"
+
+            def staying(self):
+                return "staying"
+    """)
+    removed = project.load("removed")
+    going, method = removed.going, removed.K.method
+    before = _hotswap.kept_alive()
+    project.edit("removed", 'def going():\n    return "going"\n', "")
+    project.edit("removed", 'def method(self):\n        return "method"\n', "")
+    assert qtreload.check().ok
+    assert not hasattr(removed, "going") and not hasattr(removed.K, "method")
+    assert _hotswap.kept_alive() >= before + 2
+    assert going() == "going" and method(None) == "method"
+
+
+def test_bound_method_connection_to_a_removed_method_does_not_crash(tmp_path):
+    (tmp_path / "gone_widget.py").write_text(
+        "from PyQt5.QtWidgets import QWidget\n"
+        "class W(QWidget):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.hits = []\n"
+        "    def handler(self):\n"
+        "        self.hits.append('old handler')\n"
+    )
+    result = run_python("""
+        import gc
+        from PyQt5.QtWidgets import QApplication, QPushButton
+        app = QApplication([])
+        import qtreload, gone_widget
+        w, button = gone_widget.W(), QPushButton()
+        button.clicked.connect(w.handler)
+        text = open("gone_widget.py").read()
+        start = text.index("    def handler")
+        open("gone_widget.py", "w").write(text[:start] + "    pass\\n")
+        report = qtreload.check()
+        assert report.ok and report.reloaded == ("gone_widget",), report
+        assert not hasattr(gone_widget.W, "handler")
+        gc.collect()
+        for _ in range(3):
+            button.click()
+        print(w.hits)
+    """, tmp_path)
+    assert assert_ran(result).strip() == "['old handler', 'old handler', 'old handler']"
+
+
+def test_nothing_is_replaced_in_other_modules_namespaces(project):
+    project.write("lib", "def helper():\n    return 'helper v1'\n")
+    project.write("app", "from {p}lib import helper\nSAVED = helper\n")
+    lib, app = project.load("lib"), project.load("app")
+    helper = lib.helper
+    project.edit("lib", "v1", "v2")
+    assert qtreload.check().reloaded == (lib.__name__,)
+    assert app.helper is helper and app.SAVED is helper and helper() == "helper v2"
+    assert sys.modules[app.__name__] is app
