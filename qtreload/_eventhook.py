@@ -1,0 +1,129 @@
+"""The event hook: a stale check before user input reaches any widget.
+
+``qtreload.connect`` and ``@autoreload_slot`` check before the handlers they
+wrap. A handler the app connected with plain PyQt (``clicked.connect(f)``)
+has no such check; it still runs new code after a reload (functions and
+classes are swapped in place), but nothing triggers the reload. The event
+hook is that trigger: an event filter on the application, which Qt calls
+before it delivers any event to any object of the main thread, runs the
+stale check before mouse presses and releases, double clicks, key presses,
+shortcuts and wheel events (and, as an option, timer events). So whatever
+the click or key press is about to run, it runs the code now on disk.
+
+When to install it: the filter needs the application object, which the app
+creates itself. PyQt5 has no safe creation callback (``QtCore.qAddPreRoutine``
+segfaults as the application is constructed, even with an empty routine, in
+PyQt5 5.15.11), and tracing every call (``sys.setprofile``) costs every Python
+call of the app. So :func:`install` wraps ``QCoreApplication.__init__`` (the
+one ``__init__`` that ``QGuiApplication``, ``QApplication`` and app
+subclasses all reach) until the application exists, and installs the filter
+right after it is constructed. That covers apps that never call
+``app.exec_()`` (a dialog's ``exec_()``, a ``processEvents`` loop, QTest), which
+wrapping ``exec_`` would miss. :func:`uninstall` removes the filter and the wrap.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ._compat import QCoreApplication, QEvent, QObject, is_deleted
+from ._default import reloader
+
+log = logging.getLogger("qtreload")
+
+#: User input that may run a handler: the check runs before each of these.
+INPUT_EVENTS: frozenset[int] = frozenset({
+    QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick,
+    QEvent.KeyPress, QEvent.Shortcut, QEvent.Wheel,
+})
+#: ``QTimer`` timeouts (not zero-delay single shots, which Qt posts as calls).
+TIMER_EVENTS: frozenset[int] = frozenset({QEvent.Timer})
+
+
+class EventHook(QObject):
+    """An application event filter that runs ``check`` before the chosen event types.
+
+    It never filters an event out and never lets an exception reach Qt (an
+    exception escaping a virtual aborts a PyQt5 app with the default
+    excepthook): a failing check is logged and the event goes on.
+    ``enabled = False`` switches it off without uninstalling it.
+    """
+
+    def __init__(self, check: Callable[[], Any] | None = None,
+                 events: Iterable[int] = INPUT_EVENTS) -> None:
+        super().__init__()
+        self.check = reloader.check if check is None else check
+        self.events = frozenset(events)
+        self.enabled = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.enabled and event.type() in self.events:
+            try:
+                self.check()
+            except Exception:
+                log.exception("qtreload: the stale check before a %s event failed (ignored)",
+                              _event_name(event.type()))
+        return False
+
+
+_hook: EventHook | None = None
+_app: QCoreApplication | None = None
+_settings: tuple[Callable[[], Any] | None, frozenset[int]] = (None, INPUT_EVENTS)
+
+
+def install(timers: bool = False, check: Callable[[], Any] | None = None) -> None:
+    """Check before user input (and timer events if ``timers``), in the app that exists or comes.
+
+    Installs the filter on the running application, or on the application
+    as soon as it is constructed. Calling it again replaces the previous hook.
+    ``check`` defaults to the stale check of the process-wide reloader.
+    """
+    global _settings
+    uninstall()
+    _settings = (check, INPUT_EVENTS | TIMER_EVENTS if timers else INPUT_EVENTS)
+    app = QCoreApplication.instance()
+    if app is not None:
+        _attach(app)
+    else:
+        QCoreApplication.__init__ = _init_then_attach
+
+
+def uninstall() -> None:
+    """Remove the event filter (and the pending ``__init__`` wrap, if the app never came)."""
+    global _hook, _app
+    if QCoreApplication.__dict__.get("__init__") is _init_then_attach:
+        del QCoreApplication.__init__
+    if _hook is not None and _app is not None and not is_deleted(_app):
+        _app.removeEventFilter(_hook)
+    _hook = _app = None
+
+
+def current() -> EventHook | None:
+    """The installed hook, once the application exists and has it."""
+    return _hook
+
+
+def _attach(app: QCoreApplication) -> None:
+    global _hook, _app
+    check, events = _settings
+    _hook = EventHook(check, events)
+    _app = app
+    app.installEventFilter(_hook)
+
+
+def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
+    """``QCoreApplication.__init__`` while waiting for the app: construct it, then hook it."""
+    del QCoreApplication.__init__
+    QCoreApplication.__init__(app, *args, **kwargs)
+    try:
+        _attach(app)
+    except Exception:
+        log.exception("qtreload: could not install the event hook (reloads on events are off)")
+
+
+def _event_name(kind: int) -> str:
+    for name, value in vars(QEvent).items():
+        if value == kind and isinstance(value, QEvent.Type):
+            return name
+    return str(int(kind))
