@@ -1,0 +1,278 @@
+"""``python -m qtreload``: run any PyQt5 script with autoreload, or watch a self-driving demo.
+
+``run`` executes a script as ``__main__`` (like ``python script.py``) after
+turning on the trigger points: the checks in qtreload's own wrappers, and an
+event hook that checks before user input, so handlers the app connected
+with plain PyQt are refreshed too. ``demo`` edits a running copy of the
+counter example offscreen and shows, from the real handler output, that the
+next click ran the new code.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import logging
+import os
+import runpy
+import shutil
+import sys
+import tempfile
+import traceback
+import types
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication
+
+from . import _eventhook
+from ._compat import QCoreApplication, Qt
+from ._default import reloader
+from ._engine import disabled_by_environment
+from ._report import ReloadReport
+from ._trim import call_trimmed
+
+log = logging.getLogger("qtreload")
+
+DESCRIPTION = "Edit a running PyQt5 or blinker app: the next event runs the new code."
+
+RUN_HELP = """\
+Run a PyQt5 script as __main__, with autoreload. Before each click, key press,
+shortcut or wheel event (and each call of a handler wrapped by qtreload), the
+modules whose files changed are reloaded and their live functions and classes
+swapped in place: handlers connected with plain PyQt run the new code too.
+The script itself (__main__) is never reloaded: keep the code you edit in
+modules it imports.
+
+Unless the script (or a sitecustomize) installed its own sys.excepthook,
+qtreload installs one that logs an uncaught exception and keeps the app
+running, instead of PyQt5's default of aborting it: fix the code and click
+again. The app can still set its own hook; --no-excepthook keeps PyQt5's
+default.
+"""
+
+#: The demo's edit of the counter example: the "+1" handler starts adding ten.
+DEMO_EDIT = ("window.count += 1", "window.count += 10")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``qtreload`` command line: ``run`` and ``demo``."""
+    parser = argparse.ArgumentParser(prog="qtreload", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a PyQt5 script with autoreload on",
+                              description=RUN_HELP,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("script", help="the script to run, as `python SCRIPT` would")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
+    run.add_argument("--no-events", dest="events", action="store_false",
+                     help="no check before user input events (only qtreload's "
+                          "wrapped handlers check)")
+    run.add_argument("--timers", action="store_true",
+                     help="also check before each QTimer timeout (costs about 1 µs per "
+                          "timer event)")
+    run.add_argument("--no-wrapped", dest="wrapped", action="store_false",
+                     help="handlers wrapped by qtreload (autoreload_slot, qtreload.connect) "
+                          "do not check by themselves; only the event hook reloads")
+    run.add_argument("--no-excepthook", dest="excepthook", action="store_false",
+                     help="do not install qtreload's logging sys.excepthook")
+    run.add_argument("--root", dest="roots", action="append", metavar="DIR",
+                     help="watch only modules under DIR (repeatable; default: every "
+                          "module outside the standard library and site-packages)")
+    run.add_argument("--include", action="append", metavar="PAT",
+                     help="watch only modules whose name matches PAT (fnmatch, repeatable)")
+    run.add_argument("--exclude", action="append", metavar="PAT",
+                     help="never watch modules whose name matches PAT (fnmatch, repeatable)")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="log only warnings and errors, not each reload")
+
+    demo = commands.add_parser(
+        "demo", help="headless self-driving demo: click, edit the handler, click again",
+        description="Copy the counter example to a folder, run it offscreen, click its "
+                    "'+1' button, rewrite the handler's source file, click again, and "
+                    "print what each click did, what was reloaded and two screenshots.")
+    demo.add_argument("--keep", metavar="DIR",
+                      help="work in DIR (app copy and screenshots; created if missing) "
+                           "instead of a new temporary folder")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        _log_to_stderr(logging.WARNING if args.quiet else logging.INFO)
+        configure_triggers(events=args.events, wrapped=args.wrapped, timers=args.timers)
+        if args.excepthook:
+            install_excepthook()
+        if args.roots or args.include or args.exclude:
+            reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
+        return run_script(args.script, args.args)
+    _log_to_stderr(logging.WARNING)
+    return demo(args.keep)
+
+
+# -- run ----------------------------------------------------------------------
+
+def configure_triggers(events: bool = True, wrapped: bool = True, timers: bool = False) -> None:
+    """Choose the trigger points of the stale check, before the app starts."""
+    if disabled_by_environment():
+        log.warning("qtreload: QTRELOAD=0 is set: autoreload is off")
+        return
+    if not (events or wrapped):
+        reloader.disable()
+        return
+    if not wrapped:
+        _unwrap_checks()
+    if events:
+        _eventhook.install(timers=timers)
+
+
+def _unwrap_checks() -> None:
+    """Make qtreload's wrappers call their handler without a check.
+
+    The engine has no switch for this: the process-wide reloader's ``call``
+    is shadowed by one that only trims arguments, before the app makes any
+    wrapper. (Wrapped calls then no longer count as in flight for a reload
+    started by another thread; with the event hook, reloads start in the GUI
+    thread only.)
+    """
+    reloader.call = call_trimmed
+
+
+def install_excepthook() -> bool:
+    """Log uncaught exceptions instead of letting PyQt5 abort; only if no hook was set.
+
+    PyQt5 aborts the app when an exception escapes a slot or virtual and
+    ``sys.excepthook`` is Python's default; any other hook keeps it alive.
+    """
+    if sys.excepthook is not sys.__excepthook__:
+        return False
+    sys.excepthook = _log_uncaught
+    return True
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException,
+                  tb: types.TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.exit(130)
+            return
+    text = "".join(traceback.format_exception(kind, value, tb))
+    print(f"{text}qtreload: the app keeps running; fix the code and try again.",
+          file=sys.stderr, flush=True)
+
+
+def run_script(script: str, args: Sequence[str] = ()) -> int:
+    """Run ``script`` as ``__main__`` with ``sys.argv`` and ``sys.path`` set as Python would.
+
+    As with ``python script.py``, the script's folder replaces the first entry
+    of ``sys.path`` (the working directory under ``-m``, or the console
+    script's folder).
+    """
+    path = os.path.abspath(script)
+    if not os.path.exists(path):
+        print(f"qtreload: no such file: {script}", file=sys.stderr)
+        return 2
+    sys.argv = [script, *args]
+    sys.path[0] = os.path.dirname(path)
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as exc:
+        return _exit_status(exc.code)
+    return 0
+
+
+def _exit_status(code: Any) -> int:
+    """What the interpreter would exit with for ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _log_to_stderr(level: int) -> None:
+    """Show qtreload's own log lines (each reload, each failure) on stderr, once."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+
+
+# -- demo ---------------------------------------------------------------------
+
+def example_dir(name: str) -> Path | None:
+    """An example app's folder in the source checkout qtreload runs from (editable install)."""
+    folder = Path(__file__).resolve().parent.parent / "examples" / name
+    return folder if (folder / "main.py").is_file() else None
+
+
+def demo(keep: str | None = None) -> int:
+    """Drive the counter example offscreen: click, edit the handler, click; 0 if it changed."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if disabled_by_environment():
+        print("qtreload demo: QTRELOAD=0 is set, so nothing would reload", file=sys.stderr)
+        return 2
+    source = example_dir("counter")
+    if source is None:
+        print("qtreload demo: the examples/ folder is not next to the qtreload package; "
+              "install from a source checkout (pip install -e .)", file=sys.stderr)
+        return 2
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="qtreload-demo-"))
+    app_dir = work / "counter"
+    if app_dir.exists():
+        shutil.rmtree(app_dir)
+    shutil.copytree(source, app_dir, ignore=shutil.ignore_patterns("__pycache__"))
+
+    reports: list[ReloadReport] = []
+    reloader.listeners.append(reports.append)
+    _eventhook.install()  # as `qtreload run` does: "+1" is connected with plain PyQt
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    sys.path.insert(0, str(app_dir))
+    importlib.invalidate_caches()
+    window = importlib.import_module("main").build_window()
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+
+    def click() -> str:
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            QTest.mouseClick(window.add_button, Qt.LeftButton)
+            app.processEvents()
+        return out.getvalue().strip()
+
+    def screenshot(name: str) -> Path:
+        path = work / name
+        window.grab().save(str(path))
+        return path
+
+    print(f"qtreload demo: the counter example runs offscreen from {app_dir}")
+    print(f"  click '+1'        -> the handler printed: {click()}")
+    print(f"                       the label shows: {window.label.text()}")
+    print(f"  screenshot        -> {screenshot('before.png')}")
+
+    handlers = app_dir / "handlers.py"
+    old, new = DEMO_EDIT
+    handlers.write_text(handlers.read_text().replace(old, new))
+    print(f"  edit handlers.py  -> `{old}` is now `{new}` (file rewritten on disk)")
+
+    second = click()
+    reloaded = ", ".join(name for report in reports for name in report.reloaded) or "nothing"
+    print(f"  click '+1'        -> qtreload reloaded: {reloaded}")
+    print(f"                       the handler printed: {second}")
+    print(f"                       the label shows: {window.label.text()}")
+    print(f"  screenshot        -> {screenshot('after.png')}")
+    window.close()
+    if second != "add: count=11":
+        print("qtreload demo: FAILED, the second click did not run the edited handler",
+              file=sys.stderr)
+        return 1
+    print("The window was never restarted: its count survived, and the next click ran "
+          "the new code.")
+    return 0

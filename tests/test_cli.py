@@ -1,0 +1,189 @@
+"""``python -m qtreload``: ``run`` refreshes plainly connected handlers; ``demo``; ``--help``.
+
+Every app runs in a subprocess, offscreen, as a user would run it: qtreload
+is found because it is installed (``pip install -e .``), not through PYTHONPATH.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from qtreload.__main__ import main
+
+#: A Qt app that drives itself: "p" clicks the plainly connected button with a real
+#: mouse event, "w" calls click() on the qtreload.connect button (no input event),
+#: ":" rewrites handler.py (v1 -> v2). The sequence is the script's first argument.
+APP = """
+    import sys
+    from pathlib import Path
+
+    from PyQt5.QtCore import Qt, QTimer
+    from PyQt5.QtTest import QTest
+    from PyQt5.QtWidgets import QApplication, QPushButton
+
+    import handler
+    import qtreload
+
+    app = QApplication(sys.argv)
+    plain, wrapped = QPushButton("plain"), QPushButton("wrapped")
+    plain.clicked.connect(handler.plain)
+    qtreload.connect(wrapped.clicked, handler.wrapped)
+
+    def drive():
+        for step in sys.argv[1]:
+            if step == "p":
+                QTest.mouseClick(plain, Qt.LeftButton)
+            elif step == "w":
+                wrapped.click()
+            else:
+                path = Path(handler.__file__)
+                path.write_text(path.read_text().replace("v1", "v2"))
+        app.quit()
+
+    QTimer.singleShot(0, drive)
+    sys.exit(app.exec_())
+"""
+
+HANDLER = """
+    def plain():
+        print("plain v1", flush=True)
+
+    def wrapped():
+        print("wrapped v1", flush=True)
+"""
+
+
+def python(args: Sequence[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``cwd``, offscreen, with a timeout; stdout and stderr captured."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("QTRELOAD", None)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def ok(result: subprocess.CompletedProcess) -> list[str]:
+    """The process exited 0: its stdout lines."""
+    assert result.returncode == 0, (
+        f"rc={result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
+    return result.stdout.splitlines()
+
+
+def write(path: Path, source: str) -> Path:
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    write(tmp_path / "handler.py", HANDLER)
+    return write(tmp_path / "app.py", APP)
+
+
+@pytest.mark.parametrize(("options", "steps", "expected"), [
+    # The event hook checks before the mouse press: the plain handler runs new code.
+    ([], "pw:pw", ["plain v1", "wrapped v1", "plain v2", "wrapped v2"]),
+    # Without it, only the wrapped handler's own check reloads.
+    (["--no-events"], "pw:pw", ["plain v1", "wrapped v1", "plain v1", "wrapped v2"]),
+    # Without wrapped checks, a click() (no input event) does not reload.
+    (["--no-wrapped"], "pw:wp", ["plain v1", "wrapped v1", "wrapped v1", "plain v2"]),
+    (["--no-events", "--no-wrapped"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
+    (["--exclude", "hand*"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
+    (["--root", "{tmp}"], "pw:pw", ["plain v1", "wrapped v1", "plain v2", "wrapped v2"]),
+    (["--root", "{tmp}/elsewhere"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
+])
+def test_run_trigger_points(app: Path, options: list[str], steps: str,
+                            expected: list[str]) -> None:
+    options = [o.replace("{tmp}", str(app.parent)) for o in options]
+    result = python(["-m", "qtreload", "run", *options, str(app), steps], cwd=app.parent)
+    assert ok(result) == expected
+
+
+def test_run_logs_what_it_reloaded(app: Path) -> None:
+    result = python(["-m", "qtreload", "run", str(app), "p:p"], cwd=app.parent)
+    assert ok(result) == ["plain v1", "plain v2"]
+    assert "qtreload: reloaded handler" in result.stderr
+    write(app.parent / "handler.py", HANDLER)
+    quiet = python(["-m", "qtreload", "run", "-q", str(app), "p:p"], cwd=app.parent)
+    assert ok(quiet) == ["plain v1", "plain v2"]
+    assert "reloaded" not in quiet.stderr
+
+
+def test_run_passes_arguments_and_exit_status(tmp_path: Path) -> None:
+    script = write(tmp_path / "args.py", """
+        import sys
+        print(__name__, sys.argv[1:], sys.path[0])
+        sys.exit(3)
+    """)
+    result = python(["-m", "qtreload", "run", str(script), "a", "--no-events"],
+                    cwd=tmp_path.parent)
+    assert result.returncode == 3, result.stderr
+    assert result.stdout.split() == ["__main__", "['a',", "'--no-events']", str(tmp_path)]
+
+
+def test_run_keeps_the_app_alive_after_an_exception_in_a_slot(tmp_path: Path) -> None:
+    script = write(tmp_path / "boom.py", """
+        import sys
+        from PyQt5.QtWidgets import QApplication, QPushButton
+
+        app = QApplication(sys.argv)
+        button = QPushButton()
+        button.clicked.connect(lambda: 1 / 0)
+        button.click()
+        print("still running", flush=True)
+    """)
+    result = python(["-m", "qtreload", "run", str(script)], cwd=tmp_path)
+    assert ok(result) == ["still running"]
+    assert "ZeroDivisionError" in result.stderr
+    assert "the app keeps running" in result.stderr
+
+
+def test_run_leaves_an_excepthook_the_app_set(tmp_path: Path) -> None:
+    script = write(tmp_path / "hook.py", """
+        import sys
+        print(sys.excepthook is not sys.__excepthook__)
+    """)
+    assert ok(python(["-m", "qtreload", "run", str(script)], cwd=tmp_path)) == ["True"]
+    off = python(["-m", "qtreload", "run", "--no-excepthook", str(script)], cwd=tmp_path)
+    assert ok(off) == ["False"]
+
+
+def test_run_reports_a_missing_script(tmp_path: Path) -> None:
+    result = python(["-m", "qtreload", "run", "nope.py"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no such file" in result.stderr
+
+
+def test_demo_shows_the_edited_handler_running(tmp_path: Path) -> None:
+    result = python(["-m", "qtreload", "demo", "--keep", str(tmp_path / "out")], cwd=tmp_path,
+                    timeout=120)
+    out = "\n".join(ok(result))
+    assert "the handler printed: add: count=1\n" in out
+    assert "qtreload reloaded: handlers" in out
+    assert "the handler printed: add: count=11\n" in out
+    before, after = tmp_path / "out" / "before.png", tmp_path / "out" / "after.png"
+    assert str(before) in out and str(after) in out
+    assert before.stat().st_size > 0 and after.read_bytes() != before.read_bytes()
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    assert "run" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--no-events", "--no-wrapped", "--timers", "--root", "--include",
+                   "--exclude", "excepthook"):
+        assert option in text
+
+
+def test_help_from_the_command_line(tmp_path: Path) -> None:
+    lines = ok(python(["-m", "qtreload", "--help"], cwd=tmp_path))
+    assert any("demo" in line for line in lines)
