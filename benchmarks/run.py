@@ -1,0 +1,425 @@
+"""qtreload benchmarks: ``python benchmarks/run.py [--quick] [--only a,b,c,d]``.
+
+Runs each scenario in its own fresh subprocess (``_worker.py``), prints a
+markdown report, and writes ``benchmarks/results/<timestamp>.json`` (and
+``.md``). ``--results-md PATH`` also writes the report there (the committed
+``benchmarks/RESULTS.md``). See ``benchmarks/README.md`` for what each
+scenario measures.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from _common import env_for_worker  # noqa: E402
+
+WRAPPED_TARGET_NS = 1000.0
+EDIT_TARGET_MS = 5.0
+EDIT_TARGET_DEFS = 500
+
+FULL = {
+    "a": {"n": [10, 1000, 5000], "repeat": 9, "min_seconds": 0.05},
+    "b": {"defs": [50, 500, 2000], "heap": [0, 1_000_000], "repeat": 7},
+    "c": {"edits": 200},
+    "d": {"n": 1000, "repeat": 7, "min_seconds": 0.05},
+}
+QUICK = {
+    "a": {"n": [10, 500], "repeat": 3, "min_seconds": 0.01},
+    "b": {"defs": [50, 500], "heap": [0, 100_000], "repeat": 3},
+    "c": {"edits": 50},
+    "d": {"n": 100, "repeat": 3, "min_seconds": 0.01},
+}
+
+# -- running the workers ----------------------------------------------------------------
+
+
+def jobs(config: dict, only: set[str]) -> list[tuple[str, str, dict, bool]]:
+    """(scenario letter, worker scenario, params, .pyc writing on) for each subprocess."""
+    out = []
+    if "a" in only:
+        a = config["a"]
+        for n in a["n"]:
+            out.append(("a", "idle", {"n": n, "repeat": a["repeat"],
+                                      "min_seconds": a["min_seconds"],
+                                      "profile": n == max(a["n"])}, False))
+    if "b" in only:
+        b = config["b"]
+        for defs in b["defs"]:
+            for heap in b["heap"]:
+                for tool in ("qtreload", "ipython"):
+                    profile = defs == EDIT_TARGET_DEFS or (tool == "qtreload"
+                                                          and defs == max(b["defs"]))
+                    out.append(("b", "edit", {"tool": tool, "defs": defs, "heap": heap,
+                                              "repeat": b["repeat"], "profile": profile},
+                                False))
+    if "c" in only:
+        for tool in ("qtreload", "ipython", "importlib"):
+            out.append(("c", "rapid", {"tool": tool, "edits": config["c"]["edits"]}, True))
+    if "d" in only:
+        d = dict(config["d"], profile=True)
+        out.append(("d", "eventhook", d, False))
+    return out
+
+
+def _cpu_times() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+
+def busy_cores(interval: float = 0.3) -> float:
+    """How many cores other processes keep busy now (this process sleeps meanwhile)."""
+    try:
+        total0, idle0 = _cpu_times()
+        time.sleep(interval)
+        total1, idle1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    total = total1 - total0
+    return (total - (idle1 - idle0)) / total * (os.cpu_count() or 1) if total else 0.0
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.5) -> float:
+    """Wait (up to ``max_wait`` s) until other processes use < ``threshold`` cores."""
+    deadline = time.monotonic() + max_wait
+    busy = busy_cores()
+    while busy >= threshold and time.monotonic() < deadline:
+        time.sleep(1.0)
+        busy = busy_cores()
+    return busy
+
+
+def run_job(scenario: str, params: dict, pyc: bool, timeout: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="qtreload-bench-out-") as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, str(HERE / "_worker.py"), scenario, json.dumps(params), str(out)]
+        proc = subprocess.run(cmd, env=env_for_worker(REPO, pyc), cwd=str(HERE),
+                              capture_output=True, text=True, timeout=timeout)
+        if not out.exists():
+            return {"error": f"worker exited {proc.returncode}:\n{proc.stderr[-4000:]}"}
+        return json.loads(out.read_text())
+
+
+# -- targets ------------------------------------------------------------------------------
+
+
+def apply_targets(rows: list[dict]) -> list[dict]:
+    """Set ``target`` and ``met`` on the rows that have a target; add the flatness rows."""
+    for row in rows:
+        row.setdefault("target", None)
+        row.setdefault("met", None)
+        name, prm = row["name"], row["params"]
+        if row["scenario"] == "a" and row.get("kind") == "overhead":
+            row["target"] = "< 1 µs"
+            row["met"] = row["median"] < WRAPPED_TARGET_NS
+        elif row["scenario"] == "b":
+            if (row["tool"] == "qtreload" and prm["defs"] == EDIT_TARGET_DEFS
+                    and row["kind"] != "info"):
+                row["target"] = f"< {EDIT_TARGET_MS:g} ms"
+                row["met"] = row["median"] < EDIT_TARGET_MS and not row["stale"]
+        elif row["scenario"] == "c" and row["tool"] == "qtreload":
+            row["target"] = "100 %"
+            row["met"] = row["latest"] == row["edits"]
+        del name
+    flat = []
+    overheads: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["scenario"] == "a" and row.get("kind") == "overhead":
+            overheads.setdefault(row["name"], []).append(row)
+    for name, group in overheads.items():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda r: r["params"]["n"])
+        lo, hi = group[0], group[-1]
+        growth = hi["median"] - lo["median"]
+        flat.append({
+            "scenario": "a", "name": f"{name.removesuffix(': added')}: growth in N",
+            "params": {"n": f"{lo['params']['n']}→{hi['params']['n']}"}, "unit": "ns/call",
+            "median": growth, "min": growth, "max": growth, "samples": [growth],
+            "kind": "flat", "target": "flat (≤ 100 ns or 20 %)",
+            "met": growth <= max(100.0, 0.2 * lo["median"]),
+        })
+    return rows + flat
+
+
+# -- formatting -----------------------------------------------------------------------
+
+
+def fmt(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit.startswith("ns"):
+        a = abs(value)
+        if a >= 1e6:
+            return f"{value / 1e6:.2f} ms"
+        if a >= 1e4:
+            return f"{value / 1e3:.1f} µs"
+        return f"{value:.0f} ns"
+    if unit == "ms":
+        return f"{value:.3g} ms" if abs(value) < 100 else f"{value:.0f} ms"
+    return f"{value:.1f} {unit}"
+
+
+def cell(row: dict) -> str:
+    if row.get("kind") == "unavailable":
+        return row.get("note", "n/a")
+    unit = row["unit"]
+    text = fmt(row["median"], unit)
+    if row.get("n", 1) > 1:
+        text += f" ({fmt(row['min'], unit)} – {fmt(row['max'], unit)})"
+    return text
+
+
+def met_text(met: Any) -> str:
+    return "—" if met is None else ("yes" if met else "**NO**")
+
+
+def table_a(rows: list[dict]) -> list[str]:
+    ns = sorted({r["params"]["n"] for r in rows if r["kind"] != "flat"})
+    names: list[str] = []
+    for r in rows:
+        if r["name"] not in names:
+            names.append(r["name"])
+    head = ["measurement", *[f"N={n}" for n in ns], "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in names:
+        group = [r for r in rows if r["name"] == name]
+        if group[0]["kind"] == "flat":
+            r = group[0]
+            cells = [""] * (len(ns) - 1) + [f"{fmt(r['median'], r['unit'])} ({r['params']['n']})"]
+        else:
+            by_n = {r["params"]["n"]: r for r in group}
+            cells = [cell(by_n[n]) if n in by_n else "" for n in ns]
+        targets = {r["target"] for r in group if r["target"]}
+        mets = [r["met"] for r in group if r["met"] is not None]
+        met = None if not mets else all(mets)
+        out.append("| " + " | ".join([name, *cells, "; ".join(targets) or "—",
+                                      met_text(met)]) + " |")
+    return out
+
+
+def table_b(rows: list[dict]) -> list[str]:
+    defs = sorted({r["params"]["defs"] for r in rows})
+    head = ["reload of a one-function edit", "extra live objects",
+            *[f"{d} defs" for d in defs], "stale calls", "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    keys = []
+    for r in sorted(rows, key=lambda r: r["kind"] == "info"):  # one-time rows last
+        k = (r["name"], r["params"]["heap"])
+        if k not in keys:
+            keys.append(k)
+    for name, heap in keys:
+        group = {r["params"]["defs"]: r for r in rows
+                 if r["name"] == name and r["params"]["heap"] == heap}
+        cells = [cell(group[d]) if d in group else "" for d in defs]
+        info = all(r["kind"] == "info" for r in group.values())
+        stale = "—" if info else sum(r["stale"] for r in group.values())
+        targets = {f"{r['target']} at {EDIT_TARGET_DEFS} defs" for r in group.values()
+                   if r["target"]}
+        mets = [r["met"] for r in group.values() if r["met"] is not None]
+        out.append("| " + " | ".join([name, f"{heap:,}", *cells, str(stale),
+                                      "; ".join(targets) or "—",
+                                      met_text(all(mets) if mets else None)]) + " |")
+    return out
+
+
+def table_c(rows: list[dict]) -> list[str]:
+    head = ["reload attempt after each save", "calls that saw the latest value", ".pyc written",
+            "time per edit", "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        out.append("| " + " | ".join([
+            r["name"], f"{r['median']:.1f} % ({r['latest']}/{r['edits']})",
+            "yes" if r["pyc_written"] else "no (compiles from source)",
+            fmt(r["seconds"] / r["edits"] * 1e3, "ms"), r["target"] or "—",
+            met_text(r["met"])]) + " |")
+    return out
+
+
+def table_d(rows: list[dict]) -> list[str]:
+    head = ["measurement", "N", "per event", "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        out.append("| " + " | ".join([r["name"], str(r["params"].get("n", "")), cell(r),
+                                      r["target"] or "—", met_text(r["met"])]) + " |")
+    return out
+
+
+TITLES = {
+    "a": "(a) Cost per event when nothing changed (median, min – max over repeats)",
+    "b": "(b) Edit-to-effect: one function edited, time of the reload call (median, min – max)",
+    "c": "(c) Correctness under rapid same-size edits, .pyc writing enabled",
+    "d": "(d) Global event hook: cost per delivered Qt event",
+}
+TABLES = {"a": table_a, "b": table_b, "c": table_c, "d": table_d}
+
+
+def tables(rows: list[dict]) -> str:
+    parts = []
+    for key in "abcd":
+        group = [r for r in rows if r["scenario"] == key]
+        if group:
+            parts += [f"### {TITLES[key]}", "", *TABLES[key](group), ""]
+    return "\n".join(parts)
+
+
+# -- machine ------------------------------------------------------------------------------
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _mem_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return f"{int(line.split()[1]) / 2**20:.0f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine() -> dict[str, str]:
+    code = ("import PyQt5.QtCore as q, IPython, blinker, qtreload;"
+            "print(q.PYQT_VERSION_STR, q.QT_VERSION_STR, IPython.__version__,"
+            " blinker.__version__ if hasattr(blinker, '__version__') else '?',"
+            " qtreload.__version__)")
+    versions = subprocess.run([sys.executable, "-c", code], env=env_for_worker(REPO, False),
+                              capture_output=True, text=True).stdout.split()
+    versions += ["?"] * (5 - len(versions))
+    dirty = _git("status", "--porcelain", "--", "qtreload")
+    return {
+        "cpu": _cpu_model(),
+        "cores": str(os.cpu_count()),
+        "memory": _mem_gib(),
+        "kernel": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "pyqt5": f"{versions[0]} (Qt {versions[1]})",
+        "ipython": versions[2],
+        "blinker": versions[3],
+        "qtreload": f"{versions[4]}, commit {_git('rev-parse', '--short', 'HEAD') or '?'}"
+                    + (" + uncommitted changes in qtreload/" if dirty else ""),
+    }
+
+
+def machine_md(m: dict[str, str]) -> str:
+    return "\n".join(f"- **{k}**: {v}" for k, v in m.items())
+
+
+# -- main ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    parser.add_argument("--only", default="abcd", help="scenarios to run, e.g. 'a,c'")
+    parser.add_argument("--out", type=Path, default=HERE / "results",
+                        help="folder for <timestamp>.json/.md")
+    parser.add_argument("--results-md", type=Path, help="also write the report here")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per subprocess")
+    parser.add_argument("--max-wait", type=float, default=None,
+                        help="seconds to wait before each job for other processes to leave "
+                             "the CPUs (default 20, 0 with --quick)")
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else FULL
+    only = set(args.only.replace(",", ""))
+    max_wait = args.max_wait if args.max_wait is not None else (0 if args.quick else 20)
+    load: list[float] = []
+
+    started = time.time()
+    rows: list[dict] = []
+    profiles: dict[str, str] = {}
+    errors: list[str] = []
+    for letter, scenario, params, pyc in jobs(config, only):
+        busy = wait_for_quiet(max_wait) if max_wait else busy_cores(0.1)
+        load.append(busy)
+        t0 = time.perf_counter()
+        label = f"[{letter}] {scenario} {json.dumps(params)}"
+        print(f"{label} (other load {busy:.2f} cores)", end=" ... ", file=sys.stderr,
+              flush=True)
+        try:
+            result = run_job(scenario, params, pyc, args.timeout)
+        except subprocess.TimeoutExpired:
+            result = {"error": f"timed out after {args.timeout:g} s"}
+        print(f"{time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        if "error" in result:
+            errors.append(f"{label}: {result['error']}")
+            print(result["error"], file=sys.stderr)
+            continue
+        for row in result["rows"]:
+            row.setdefault("kind", "value")
+            row["info"] = dict(result.get("info", {}), other_load_cores=busy)
+        rows += result["rows"]
+        profiles.update(result.get("profiles", {}))
+    rows = apply_targets(rows)
+    elapsed = time.time() - started
+
+    mach = machine()
+    finite = sorted(x for x in load if not math.isnan(x))
+    if finite:
+        mach["other load"] = (f"{finite[len(finite) // 2]:.2f} cores median, "
+                              f"{finite[-1]:.2f} max (other processes, sampled before each job)")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    missed = sorted({r["scenario"] for r in rows if r["met"] is False})
+    report = [
+        f"# qtreload benchmarks ({'quick' if args.quick else 'full'} run, {stamp})", "",
+        "Command: `python benchmarks/run.py" + (" --quick" if args.quick else "") + "`, "
+        f"{elapsed:.0f} s. Each cell: median (min – max) over the repeats.", "",
+        "## Machine", "", machine_md(mach), "", "## Results", "", tables(rows),
+    ]
+    if errors:
+        report += ["## Errors", "", *[f"```\n{e}\n```" for e in errors], ""]
+    shown = {k: v for k, v in profiles.items() if k[0] in missed}
+    if shown:
+        report += ["## Where the time goes (cProfile, for the missed targets)", "",
+                   "cProfile inflates small calls; read the proportions, not the totals.", ""]
+        for title, text in shown.items():
+            report += [f"### {title}", "", "```", text, "```", ""]
+    text = "\n".join(report).rstrip() + "\n"
+    print(tables(rows))
+    if errors:
+        print(f"{len(errors)} scenario(s) failed; see the report", file=sys.stderr)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    base = args.out / stamp
+    base.with_suffix(".json").write_text(json.dumps({
+        "quick": args.quick, "config": config, "machine": mach, "seconds": elapsed,
+        "rows": rows, "profiles": profiles, "errors": errors, "markdown": text,
+    }, indent=1))
+    base.with_suffix(".md").write_text(text)
+    if args.results_md:
+        args.results_md.write_text(text)
+    print(f"wrote {base.with_suffix('.json')}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
