@@ -59,12 +59,17 @@ HANDLER = """
 """
 
 
-def python(args: Sequence[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    """``python ARGS`` in ``cwd``, offscreen, with a timeout; stdout and stderr captured."""
+def offscreen_env() -> dict[str, str]:
+    """The environment for an app subprocess: offscreen Qt, qtreload not switched off."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.pop("QTRELOAD", None)
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return env
+
+
+def python(args: Sequence[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``cwd``, offscreen, with a timeout; stdout and stderr captured."""
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=offscreen_env(),
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def ok(result: subprocess.CompletedProcess) -> list[str]:

@@ -1,0 +1,178 @@
+"""The event hook: a stale check before user input, never an exception into Qt, switchable."""
+from __future__ import annotations
+
+import logging
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+from PyQt5.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt, QTimer
+from PyQt5.QtGui import QWheelEvent
+from PyQt5.QtWidgets import QPushButton, QWidget
+from test_cli import ok, python
+
+from qtreload import _eventhook
+
+
+class Recorder(QWidget):
+    """A widget that notes each input event it receives in a shared log."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__()
+        self.log = log
+        self.setFocusPolicy(Qt.StrongFocus)
+
+    def mousePressEvent(self, event) -> None:
+        self.log.append("press")
+
+    def mouseReleaseEvent(self, event) -> None:
+        self.log.append("release")
+
+    def keyPressEvent(self, event) -> None:
+        self.log.append("key")
+
+    def keyReleaseEvent(self, event) -> None:
+        self.log.append("key up")
+
+    def wheelEvent(self, event) -> None:
+        self.log.append("wheel")
+
+
+@pytest.fixture
+def log(qapp) -> Iterator[list[str]]:
+    """What happened, in order: "check" for each check the hook ran, and the widget's events."""
+    entries: list[str] = []
+    _eventhook.install(check=lambda: entries.append("check"))
+    yield entries
+    _eventhook.uninstall()
+
+
+@pytest.fixture
+def widget(qtbot, log: list[str]) -> Recorder:
+    w = Recorder(log)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    log.clear()
+    return w
+
+
+def collapsed(entries: list[str]) -> list[str]:
+    """``entries`` with runs of "check" counted once (an event may pass more than one object)."""
+    return [e for i, e in enumerate(entries) if not (e == "check" and entries[i - 1:i] == [e])]
+
+
+def test_check_runs_before_a_mouse_press_and_release(qtbot, widget: Recorder,
+                                                     log: list[str]) -> None:
+    qtbot.mouseClick(widget, Qt.LeftButton)
+    assert collapsed(log) == ["check", "press", "check", "release"]
+
+
+def test_check_runs_before_keys_and_wheel_but_not_key_release(qtbot, widget: Recorder,
+                                                              log: list[str]) -> None:
+    qtbot.keyClick(widget, Qt.Key_A)
+    assert collapsed(log) == ["check", "key", "key up"]
+    log.clear()
+    qtbot.mouseDClick(widget, Qt.LeftButton)
+    assert log[0] == "check"
+    log.clear()
+    wheel = QWheelEvent(QPointF(2, 2), QPointF(2, 2), QPoint(), QPoint(0, 120), Qt.NoButton,
+                        Qt.NoModifier, Qt.NoScrollPhase, False)
+    QCoreApplication.sendEvent(widget, wheel)
+    assert log == ["check", "wheel"]
+
+
+def test_other_events_are_not_checked(widget: Recorder, log: list[str]) -> None:
+    QCoreApplication.sendEvent(widget, QEvent(QEvent.User))
+    widget.resize(50, 60)
+    widget.repaint()
+    assert log == []
+
+
+def test_switched_off_and_uninstalled(qtbot, widget: Recorder, log: list[str]) -> None:
+    _eventhook.current().enabled = False
+    qtbot.mouseClick(widget, Qt.LeftButton)
+    assert log == ["press", "release"]
+    _eventhook.current().enabled = True
+    _eventhook.uninstall()
+    assert _eventhook.current() is None
+    log.clear()
+    qtbot.mouseClick(widget, Qt.LeftButton)
+    assert log == ["press", "release"]
+
+
+def test_a_failing_check_is_logged_and_the_event_still_arrives(qtbot, widget: Recorder,
+                                                               log: list[str], caplog) -> None:
+    def broken() -> None:
+        raise RuntimeError("check broke")
+
+    _eventhook.install(check=broken)
+    with caplog.at_level(logging.ERROR, logger="qtreload"):
+        qtbot.mouseClick(widget, Qt.LeftButton)
+    assert log == ["press", "release"]
+    assert "MouseButtonPress" in caplog.records[0].getMessage()
+    assert "check broke" in caplog.text
+
+
+@pytest.mark.parametrize("timers", [False, True])
+def test_timer_events_only_when_asked(qtbot, log: list[str], timers: bool) -> None:
+    _eventhook.install(timers=timers, check=lambda: log.append("check"))
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: log.append("timeout"))
+    with qtbot.waitSignal(timer.timeout, timeout=5000):
+        timer.start(1)
+    if timers:
+        assert log[log.index("timeout") - 1] == "check"
+    else:
+        assert "check" not in log
+
+
+def test_a_plain_connection_runs_the_edited_handler(qtbot, qapp, project) -> None:
+    project.write("state", "RESULTS = []\n")
+    project.write("handler", """
+        from {p}state import RESULTS
+        def on_click():
+            RESULTS.append("v1")
+    """)
+    state, handler = project.load("state"), project.load("handler")
+    _eventhook.install()  # the real stale check
+    try:
+        button = QPushButton("go")
+        qtbot.addWidget(button)
+        button.clicked.connect(handler.on_click)  # no qtreload here
+        qtbot.mouseClick(button, Qt.LeftButton)
+        project.edit("handler", '"v1"', '"v2"')
+        qtbot.mouseClick(button, Qt.LeftButton)
+    finally:
+        _eventhook.uninstall()
+    assert state.RESULTS == ["v1", "v2"]
+
+
+def test_installed_as_soon_as_the_application_is_constructed(tmp_path) -> None:
+    script = """
+        from PyQt5.QtCore import QCoreApplication, Qt
+        from PyQt5.QtTest import QTest
+        from PyQt5.QtWidgets import QApplication, QPushButton
+        from qtreload import _eventhook
+
+        checks = []
+        _eventhook.install(check=lambda: checks.append(1))
+        print("waiting:", "__init__" in QCoreApplication.__dict__, _eventhook.current())
+
+        class App(QApplication):
+            def __init__(self, argv):
+                super().__init__(argv)
+                self.mine = True
+
+        app = App([])
+        print("created:", "__init__" in QCoreApplication.__dict__, app.mine,
+              _eventhook.current() is not None)
+        QTest.mouseClick(QPushButton(), Qt.LeftButton)
+        print("checks:", len(checks) >= 2)
+        _eventhook.uninstall()
+        print("uninstalled:", _eventhook.current())
+    """
+    lines = ok(python(["-c", textwrap.dedent(script)], cwd=tmp_path))
+    assert lines == ["waiting: True None", "created: False True True", "checks: True",
+                     "uninstalled: None"]
