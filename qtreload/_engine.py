@@ -30,6 +30,8 @@ log = logging.getLogger("qtreload")
 
 _get_ident = threading.get_ident
 
+_EMPTY = fingerprint(b"")
+
 #: How long a reload waits for wrapped calls running in other threads to finish.
 INFLIGHT_TIMEOUT = 2.0
 
@@ -169,13 +171,16 @@ class Reloader:
 
         The call counts as in flight: a reload started by another thread waits
         for it, so one call never sees half of the old code and half of the new.
+        A call made inside another wrapped call on the same thread does no check:
+        the outer call runs one version from start to end.
         """
         tid = _get_ident()
         inflight = self._inflight
         depth = inflight.get(tid, 0)
         inflight[tid] = depth + 1
         try:
-            if self.enabled and (self._busy or self._new_imports or self._pending()):
+            if not depth and self.enabled and (
+                    self._busy or self._new_imports or self._pending()):
                 inflight[tid] = depth
                 try:
                     self._safe_check()
@@ -265,14 +270,20 @@ class Reloader:
         return news
 
     def _read(self, record: WatchedModule) -> bool:
+        """Read ``record``'s file; True if it holds content not yet tried."""
         try:
             with open(record.path, "rb") as f:
-                source = f.read()
+                source: bytes | None = f.read()
         except OSError:
+            source = None
+        if not source and record.fingerprint != _EMPTY:
+            # Gone, or caught half-way through an in-place save (truncated, not
+            # yet written): not a new version of the module.
             if not record.deleted:
                 record.deleted = True
-                log.warning("qtreload: %s was deleted; %s keeps running its last good code",
-                            record.path, record.name)
+                what = "was deleted" if source is None else "is empty (a save in progress?)"
+                log.warning("qtreload: %s %s; %s keeps running its last good code",
+                            record.path, what, record.name)
             return False
         record.deleted = False
         digest = fingerprint(source)

@@ -157,7 +157,12 @@ class HotSwap:
                 self._edit("call", old.cache_clear, None, None)
 
     def check_classes(self) -> None:
-        """Apply the class rules; a fatal reason unpairs the class (and its dependents)."""
+        """Apply the class rules; a fatal reason unpairs the class (and its dependents).
+
+        An unpaired new class is what new code gets; it is rebased onto the live
+        classes (bases, metaclass), so that it fits with everything else.
+        """
+        unpaired: list[tuple[str, type]] = []
         changed = True
         while changed:
             changed = False
@@ -172,8 +177,16 @@ class HotSwap:
                     # The new class stays for new code; live instances keep the old one.
                     del self._old_for_new[id(new)]
                     self._class_pairs.remove((module, old, new))
+                    unpaired.append((module, new))
                     changed = True
         self.warnings = list({w: None for w in self.warnings})
+        for module, new in unpaired:
+            self._module = module
+            bases = tuple(self.mapped(b) for b in new.__bases__)
+            if bases != new.__bases__:
+                self._edit("rebase", new, "__bases__", bases)
+            if self.mapped(type(new)) is not type(new):
+                self._edit("rebase", new, "__class__", self.mapped(type(new)))
 
     def _warn(self, module: str, qualname: str, reason: str, restart: bool = True) -> None:
         self.warnings.append(ReloadWarning(module, qualname, reason, restart))
@@ -397,6 +410,13 @@ class HotSwap:
             self._undo.append(("retrack", target, target.__code__, None))
         elif kind == "call":
             target()
+        elif kind == "rebase":  # best effort: an incompatible layout keeps the new one
+            previous = getattr(target, key)
+            try:
+                setattr(target, key, value)
+            except TypeError:
+                return
+            self._undo.append(("set", target, key, previous))
 
     def rollback(self) -> None:
         """Undo the applied edits, newest first."""

@@ -74,7 +74,7 @@ class WatchedModule:
     code: types.CodeType | None = None  # what qtreload compiled, if it did
     disk: bytes | None = None  # newer source on disk, not committed yet
     failed: bytes | None = None  # fingerprint whose reload failed (reported once)
-    deleted: bool = False
+    deleted: bool = False  # the file is missing, or empty (a save half-way)
     module: weakref.ref | None = None  # the module object this record is about
 
     @classmethod

@@ -76,6 +76,20 @@ def test_deleted_file_keeps_the_last_good_code_until_it_comes_back(watched, capl
     assert module.version() == "v2"
 
 
+def test_file_caught_empty_half_way_through_a_save_is_not_a_new_version(watched, caplog):
+    project, module, runs = watched
+    path = project.path("watched")
+    text = path.read_text()
+    path.write_bytes(b"")  # truncated; the editor has not written the new text yet
+    assert not qtreload.check() and not qtreload.check()
+    assert module.version() == "v1" and runs == ["watched"]
+    (warning,) = [r for r in caplog.records if r.name == "qtreload" and r.levelno >= 30]
+    assert "is empty" in warning.getMessage() and str(path) in warning.getMessage()
+    path.write_text(text.replace('"v1"', '"v2"'))
+    assert qtreload.check().reloaded == (module.__name__,)
+    assert module.version() == "v2"
+
+
 def test_touch_and_identical_save_rerun_nothing(watched):
     project, module, runs = watched
     path = project.path("watched")

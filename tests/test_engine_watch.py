@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import blinker
@@ -166,32 +165,3 @@ def test_reimported_module_is_watched_afresh(project):
     project.edit("again", "'v2'", "'v3'")
     assert qtreload.check().reloaded == (second.__name__,)
     assert held() == "v3"
-
-
-def test_frozen_app_does_not_watch_unless_asked(tmp_path):
-    code = """
-        import sys
-        sys.frozen = True
-        import qtreload
-        print(qtreload.is_enabled())
-    """
-    assert assert_ran(run_python(code, tmp_path)).split() == ["False"]
-    result = run_python(code, tmp_path, env={"QTRELOAD": "1"})
-    assert assert_ran(result).split() == ["True"]
-
-
-def test_environment_switch_off(tmp_path):
-    (tmp_path / "envmod.py").write_text("RUNS = []\nRUNS.append(1)\ndef f():\n    return 'v1'\n")
-    result = run_python("""
-        import qtreload, envmod
-        assert not qtreload.is_enabled()
-        qtreload.enable()  # the environment wins
-        assert not qtreload.is_enabled()
-        open("envmod.py", "w").write(open("envmod.py").read().replace("'v1'", "'v2'"))
-        assert not qtreload.check()
-        assert not qtreload.reload("envmod")
-        assert qtreload.reloader.call(envmod.f, (), {}) == "v1"
-        print(envmod.f(), len(envmod.RUNS))
-    """, tmp_path, env={"QTRELOAD": "0"})
-    assert assert_ran(result).split() == ["v1", "1"]
-    assert os.path.exists(tmp_path / "envmod.py")
