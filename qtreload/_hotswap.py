@@ -254,8 +254,8 @@ class HotSwap:
 
     def _plan_class(self, old: type, new: type) -> None:
         for name, value in new.__dict__.items():
-            if name in _SKIP_CLASS_ATTRS:
-                continue
+            if name in _SKIP_CLASS_ATTRS or _is_slot_of(value, new):
+                continue  # the old class's own slots serve the same (unchanged) layout
             current = old.__dict__.get(name, _MISSING)
             if not self._swaps_in_place(current, value):
                 self._plan_container(value)
@@ -291,13 +291,17 @@ class HotSwap:
         return False
 
     def _swap_function(self, old: Any, new: Any) -> bool:
+        """Pair ``new`` with ``old`` and plan the swap, if they are the same definition."""
         if not (isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType)):
             return False
-        if id(new) not in self._old_for_new:
-            self._pair(new, old)
-            if hasattr(old, "__wrapped__") and hasattr(new, "__wrapped__"):
-                self._swap_function(old.__wrapped__, new.__wrapped__)
-            self._plan_function(old, new)
+        if id(new) in self._old_for_new:
+            return self._old_for_new[id(new)] is old
+        if (old.__qualname__, old.__module__) != (new.__qualname__, new.__module__):
+            return False  # e.g. ``alias = foo`` became ``alias = bar``: rebind, never overwrite
+        self._pair(new, old)
+        if hasattr(old, "__wrapped__") and hasattr(new, "__wrapped__"):
+            self._swap_function(old.__wrapped__, new.__wrapped__)
+        self._plan_function(old, new)
         return True
 
     def _plan_enum(self, old: enum.EnumMeta, new: enum.EnumMeta) -> None:
@@ -441,6 +445,11 @@ class HotSwap:
                 target.update(value)
             elif kind == "retrack":
                 _compiler.retrack(target, key)
+
+
+def _is_slot_of(value: Any, cls: type) -> bool:
+    """Is ``value`` a ``__slots__`` descriptor made for ``cls``? It fits no other class."""
+    return isinstance(value, types.MemberDescriptorType) and value.__objclass__ is cls
 
 
 def _set_class_attr(cls: type, name: str, value: Any) -> None:

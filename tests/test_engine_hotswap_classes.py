@@ -228,3 +228,44 @@ def test_live_qwidget_runs_the_edited_method(qtbot, project):
     qtbot.mouseClick(panel.button, Qt.LeftButton)
     assert panel.label.text() == "text v2"
     assert type(panel) is widget.Panel and isinstance(panel.button, QPushButton)
+
+
+def test_slotted_class_keeps_its_instances_working(project):
+    project.write("slotted", """
+        class Slotted:
+            __slots__ = ("a", "b")
+
+            def __init__(self):
+                self.a, self.b = 1, 2
+
+            def get(self):
+                return ("get v1", self.a, self.b)
+    """)
+    slotted = project.load("slotted")
+    old = slotted.Slotted()
+    project.edit("slotted", "get v1", "get v2")
+    report = qtreload.check()
+    assert report.ok and not report.warnings
+    assert old.get() == ("get v2", 1, 2) and slotted.Slotted().get() == ("get v2", 1, 2)
+    old.a = 5
+    assert old.a == 5 and type(old) is slotted.Slotted
+
+
+def test_class_alias_rebinding_does_not_overwrite_the_old_target(project):
+    project.write("aliased", """
+        class K:
+            def foo(self):
+                return "foo"
+
+            def bar(self):
+                return "bar"
+
+            alias = foo
+    """)
+    aliased = project.load("aliased")
+    K = aliased.K
+    foo, bar = K.foo, K.bar
+    project.edit("aliased", "alias = foo", "alias = bar")
+    assert qtreload.check().ok
+    assert K.alias is bar and K.foo is foo and K.bar is bar
+    assert K().alias() == "bar" and K().foo() == "foo"
