@@ -21,7 +21,7 @@ import sys
 import tempfile
 import traceback
 import types
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="no check before user input events (only qtreload's "
                           "wrapped handlers check)")
     run.add_argument("--timers", action="store_true",
-                     help="also check before each QTimer timeout (costs about 1 µs per "
+                     help="also check before each QTimer timeout (adds about 0.7 µs per "
                           "timer event)")
     run.add_argument("--no-wrapped", dest="wrapped", action="store_false",
                      help="handlers wrapped by qtreload (autoreload_slot, qtreload.connect) "
@@ -106,11 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         _log_to_stderr(logging.WARNING if args.quiet else logging.INFO)
         configure_triggers(events=args.events, wrapped=args.wrapped, timers=args.timers)
-        if args.excepthook:
-            install_excepthook()
         if args.roots or args.include or args.exclude:
             reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
-        return run_script(args.script, args.args)
+        hook = keep_running_on_errors() if args.excepthook else contextlib.nullcontext()
+        with hook:
+            return run_script(args.script, args.args)
     _log_to_stderr(logging.WARNING)
     return demo(args.keep)
 
@@ -136,23 +136,31 @@ def _unwrap_checks() -> None:
 
     The engine has no switch for this: the process-wide reloader's ``call``
     is shadowed by one that only trims arguments, before the app makes any
-    wrapper. (Wrapped calls then no longer count as in flight for a reload
-    started by another thread; with the event hook, reloads start in the GUI
-    thread only.)
+    wrapper. Wrapped calls then no longer count as in flight: a reload started
+    in another thread would not wait for them (the event hook reloads in the
+    GUI thread).
     """
     reloader.call = call_trimmed
 
 
-def install_excepthook() -> bool:
-    """Log uncaught exceptions instead of letting PyQt5 abort; only if no hook was set.
+@contextlib.contextmanager
+def keep_running_on_errors() -> Iterator[None]:
+    """While the app runs, log uncaught exceptions instead of letting PyQt5 abort.
 
     PyQt5 aborts the app when an exception escapes a slot or virtual and
     ``sys.excepthook`` is Python's default; any other hook keeps it alive.
+    Nothing is installed if a hook was already set, and an app that sets its
+    own replaces this one. Python's hook is back for an error that ends the script.
     """
     if sys.excepthook is not sys.__excepthook__:
-        return False
+        yield
+        return
     sys.excepthook = _log_uncaught
-    return True
+    try:
+        yield
+    finally:
+        if sys.excepthook is _log_uncaught:
+            sys.excepthook = sys.__excepthook__
 
 
 def _log_uncaught(kind: type[BaseException], value: BaseException,
@@ -199,9 +207,11 @@ def _exit_status(code: Any) -> int:
 
 def _log_to_stderr(level: int) -> None:
     """Show qtreload's own log lines (each reload, each failure) on stderr, once."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log.addHandler(handler)
+    if not any(getattr(h, "qtreload_cli", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.qtreload_cli = True
+        log.addHandler(handler)
     log.setLevel(level)
     log.propagate = False
 

@@ -148,14 +148,30 @@ def test_run_keeps_the_app_alive_after_an_exception_in_a_slot(tmp_path: Path) ->
     assert "the app keeps running" in result.stderr
 
 
-def test_run_leaves_an_excepthook_the_app_set(tmp_path: Path) -> None:
+def test_run_reports_an_error_that_ends_the_script_as_python_does(tmp_path: Path) -> None:
+    script = write(tmp_path / "fails.py", "raise LookupError('at top level')\n")
+    result = python(["-m", "qtreload", "run", str(script)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "LookupError: at top level" in result.stderr
+    assert "keeps running" not in result.stderr
+
+
+def test_run_installs_its_excepthook_only_where_none_was_set(tmp_path: Path) -> None:
     script = write(tmp_path / "hook.py", """
         import sys
-        print(sys.excepthook is not sys.__excepthook__)
+        print(sys.excepthook.__name__)
     """)
-    assert ok(python(["-m", "qtreload", "run", str(script)], cwd=tmp_path)) == ["True"]
+    assert ok(python(["-m", "qtreload", "run", str(script)], cwd=tmp_path)) == ["_log_uncaught"]
     off = python(["-m", "qtreload", "run", "--no-excepthook", str(script)], cwd=tmp_path)
-    assert ok(off) == ["False"]
+    assert ok(off) == ["excepthook"]
+    preset = f"""if True:
+        import sys
+        def mine(*exc_info): pass
+        sys.excepthook = mine
+        from qtreload.__main__ import main
+        sys.exit(main(["run", {str(script)!r}]))
+    """
+    assert ok(python(["-c", preset], cwd=tmp_path)) == ["mine"]
 
 
 def test_run_reports_a_missing_script(tmp_path: Path) -> None:
