@@ -41,6 +41,18 @@ def live_functions(code: types.CodeType) -> list[types.FunctionType]:
     return list(live) if live else []
 
 
+def forget_dead() -> None:
+    """Drop the entries of code objects none of whose closures is alive any more.
+
+    A closure made and dropped on every call (``sorted(key=lambda ...)``) leaves
+    an empty entry for each version of its code; without this, one per reload.
+    """
+    for code in [code for code, live in list(_live.items()) if not live]:
+        live = _live.get(code)
+        if live is not None and not live:  # still empty: no closure made meanwhile
+            del _live[code]
+
+
 def retrack(func: types.FunctionType, old: types.CodeType) -> None:
     """Move ``func`` from ``old``'s entry to its current code's entry."""
     live = _live.get(old)

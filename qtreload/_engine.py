@@ -224,6 +224,7 @@ class Reloader:
         try:
             self._wait_for_other_calls()
             report = ReloadTransaction(stale, self._modules, self.rules).run()
+            _compiler.forget_dead()
         finally:
             self._reloading_thread = None
             self._busy = False

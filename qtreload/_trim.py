@@ -20,7 +20,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-_accepted: dict[tuple[Any, int], int] = {}
+# (id(code), argument count) -> (weak ref to the code, accepted count). Keyed by
+# id so that an entry never keeps the code object of a replaced version alive:
+# the weak ref's callback drops the entry when the code object goes.
+_accepted: dict[tuple[int, int], tuple[weakref.ref, int]] = {}
 _limits: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -35,9 +38,9 @@ def call_trimmed(func: Callable, args: tuple, kwargs: dict) -> Any:
         if limit is not None:
             return func(*args[:limit], **kwargs)
     elif not kwargs:
-        n = _accepted.get((code, len(args)))
-        if n is not None:
-            return func(*args[:n], **kwargs)
+        entry = _accepted.get((id(code), len(args)))
+        if entry is not None and entry[0]() is code:
+            return func(*args[:entry[1]], **kwargs)
     trimmed = args
     while True:
         try:
@@ -49,8 +52,13 @@ def call_trimmed(func: Callable, args: tuple, kwargs: dict) -> Any:
             trimmed = trimmed[:-1]
             continue
         if code is not None and not kwargs:
-            _accepted[(code, len(args))] = len(trimmed)
+            _remember(code, len(args), len(trimmed))
         return result
+
+
+def _remember(code: Any, nargs: int, accepted: int) -> None:
+    key = (id(code), nargs)
+    _accepted[key] = (weakref.ref(code, lambda _ref: _accepted.pop(key, None)), accepted)
 
 
 def _positional_limit(func: Callable) -> int | None:

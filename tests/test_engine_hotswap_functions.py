@@ -9,7 +9,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QPushButton
 
 import qtreload
-from qtreload import _hotswap
+from qtreload import _compiler, _hotswap, _trim
 
 FUNCS = """
     def f(a, b=1, *, c=2) -> int:
@@ -276,3 +276,20 @@ def test_nothing_is_replaced_in_other_modules_namespaces(project):
     assert qtreload.check().reloaded == (lib.__name__,)
     assert app.helper is helper and app.SAVED is helper and helper() == "helper v2"
     assert sys.modules[app.__name__] is app
+
+
+def test_many_reloads_leave_no_per_version_bookkeeping(project):
+    project.write("churn", """
+        def handler(*args):
+            version = (lambda: "v0")()  # a closure made and dropped on every call
+            return sorted(["B", "a"], key=lambda s: s.lower()) + [version]
+    """)
+    churn = project.load("churn")
+    handler = churn.handler
+    sizes = []
+    for n in range(1, 41):
+        project.edit("churn", f'"v{n - 1}"', f'"v{n}"')
+        assert qtreload.reloader.call(lambda: handler(), (True,), {}) == ["a", "B", f"v{n}"]
+        assert qtreload.reloader.call(handler, (True,), {}) == ["a", "B", f"v{n}"]
+        sizes.append((len(_compiler._live), len(_trim._accepted)))
+    assert sizes[-1][0] <= sizes[9][0] and sizes[-1][1] <= sizes[9][1], sizes
