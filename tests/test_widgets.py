@@ -1,0 +1,367 @@
+"""The developer UI on real widgets and real files: the dialog, the menu, status-bar notices."""
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+import weakref
+
+import pytest
+from PyQt5.QtCore import QCoreApplication, QEvent, Qt
+from PyQt5.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
+
+import qtreload
+from qtreload import widgets
+from qtreload.widgets import ReloadDialog, Toggle, enable_notifications, install_menu
+
+try:
+    from qtreload import _eventhook
+except ImportError:  # the event hook is optional for the UI
+    _eventhook = None
+
+COUNTED = """
+    from {p}counter import RUNS
+    RUNS.append(1)
+    VALUE = 1
+"""
+HANDLERS = """
+    from {p}state import LOG
+    def on_click():
+        LOG.append("v1")
+"""
+
+
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def switches_restored_and_ui_errors_caught():
+    """Put the global switches back whatever a test did; fail on any error the UI logged."""
+    reloader = qtreload.reloader
+    enabled = reloader.enabled
+    calls = getattr(reloader, "check_before_calls", None)
+    hooked = _eventhook.current() if _eventhook else None
+    errors = _Errors()
+    logger = logging.getLogger("qtreload")
+    logger.addHandler(errors)
+    try:
+        yield
+    finally:
+        logger.removeHandler(errors)
+        if enabled:
+            qtreload.enable()
+        else:
+            qtreload.disable()
+        if calls is not None:
+            reloader.check_before_calls = calls
+        if _eventhook and _eventhook.current() is not hooked:
+            _eventhook.uninstall()
+            if hooked is not None:
+                _eventhook.install(timers=bool(hooked.events & _eventhook.TIMER_EVENTS),
+                                   check=hooked.check)
+    ui_errors = [r.getMessage() for r in errors.records
+                 if "reload UI" in r.getMessage() or "listener failed" in r.getMessage()]
+    assert not ui_errors
+
+
+def flush_deletes() -> None:
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
+def shown_dialog(qtbot, **options) -> ReloadDialog:
+    dialog = ReloadDialog(**options)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def state_of(dialog: ReloadDialog, name: str) -> str | None:
+    shown = dialog.state(name)
+    return None if shown is None else shown[0]
+
+
+def menu_actions(menu: QMenu) -> dict:
+    menu.aboutToShow.emit()  # what opening the menu does: read the switches
+    return {a.text(): a for a in menu.actions() if a.text()}
+
+
+def test_dialog_shows_failure_with_line_then_fix_then_manual_reload(qtbot, project):
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    counter, mod = project.load("counter"), project.load("mod")
+    name = project.name("mod")
+    dialog = shown_dialog(qtbot)
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
+
+    project.edit("mod", "VALUE = 1", "VALUE = (1,")
+    lineno = project.path("mod").read_text().splitlines().index("VALUE = (1,") + 1
+    assert qtreload.check().failures
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "failed")
+    details = dialog.state(name)[1]
+    assert f"{project.name('mod')}.py:{lineno}: SyntaxError" in details
+    assert counter.RUNS == [1]
+
+    project.edit("mod", "VALUE = (1,", "VALUE = 2")
+    assert qtreload.check().reloaded == (name,)
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
+    assert (counter.RUNS, mod.VALUE) == ([1, 1], 2)
+
+    assert not dialog.reload_button.isEnabled()
+    dialog.tree.findItems(name, Qt.MatchExactly, 0)[0].setSelected(True)
+    assert dialog.reload_button.isEnabled()
+    qtbot.mouseClick(dialog.reload_button, Qt.LeftButton)
+    assert counter.RUNS == [1, 1, 1]  # the module really ran again
+    assert dialog.outcome.text().startswith("Reloaded: ") and name in dialog.outcome.text()
+    assert state_of(dialog, name) == "up to date"
+
+
+def test_dialog_shows_changed_and_deleted_but_never_reloads(qtbot, project):
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    counter, _ = project.load("counter"), project.load("mod")
+    name = project.name("mod")
+    dialog = shown_dialog(qtbot)
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
+    project.edit("mod", "VALUE = 1", "VALUE = 3")
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "changed on disk", timeout=3000)
+    qtbot.wait(3 * ReloadDialog.REFRESH_MS)  # several live refreshes
+    assert counter.RUNS == [1]  # the dialog only looks: no reload happened
+    os.remove(project.path("mod"))
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "deleted", timeout=3000)
+    assert "1 deleted" in dialog.summary.text()
+
+
+def test_menu_autoreload_switch_really_stops_and_restarts_reloading(qtbot, project):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = install_menu(window.menuBar())
+    assert menu.title() == "Reload modules" and menu.menuAction() in window.menuBar().actions()
+    project.write("state", "LOG = []\n")
+    project.write("handlers", HANDLERS)
+    state, handlers = project.load("state"), project.load("handlers")
+    button = QPushButton("go")
+    qtbot.addWidget(button)
+    qtreload.connect(button.clicked, handlers.on_click)
+    autoreload = menu_actions(menu)["Autoreload"]
+    assert autoreload.isChecked() and qtreload.is_enabled()
+
+    autoreload.trigger()
+    assert not qtreload.is_enabled() and not menu_actions(menu)["Autoreload"].isChecked()
+    project.edit("handlers", '"v1"', '"v2"')
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert state.LOG == ["v1"]  # the edit was not picked up
+
+    autoreload.trigger()
+    assert qtreload.is_enabled()
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert state.LOG == ["v1", "v2"]
+
+
+def test_menu_wrapped_calls_trigger_really_switches(qtbot, project):
+    if not hasattr(qtreload.reloader, "check_before_calls"):
+        pytest.skip("the engine has no Reloader.check_before_calls switch yet")
+    menu = QMenu()
+    qtbot.addWidget(menu)
+    sub = install_menu(menu)
+    project.write("state", "LOG = []\n")
+    project.write("handlers", HANDLERS)
+    state, handlers = project.load("state"), project.load("handlers")
+    button = QPushButton("go")
+    qtbot.addWidget(button)
+    qtreload.connect(button.clicked, handlers.on_click)
+    calls = menu_actions(sub)["Before wrapped calls"]
+    assert calls.isEnabled() and calls.isChecked()
+
+    calls.trigger()
+    assert qtreload.is_enabled() and qtreload.reloader.check_before_calls is False
+    project.edit("handlers", '"v1"', '"v2"')
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert state.LOG == ["v1"]
+
+    calls.trigger()
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert state.LOG == ["v1", "v2"]
+
+
+def test_menu_input_events_trigger_reloads_plain_pyqt_handlers(qtbot, project):
+    if widgets._event_hook_toggle().set is None:
+        pytest.skip("no qtreload._eventhook with install/uninstall/current")
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = install_menu(window.menuBar())
+    project.write("state", "LOG = []\n")
+    project.write("handlers", HANDLERS)
+    state, handlers = project.load("state"), project.load("handlers")
+    button = QPushButton("go")
+    qtbot.addWidget(button)
+    button.clicked.connect(handlers.on_click)  # plain PyQt: no wrapped call to check before
+    events = menu_actions(menu)["Before input events"]
+    if events.isChecked():
+        events.trigger()
+    assert _eventhook.current() is None
+
+    events.trigger()
+    assert _eventhook.current() is not None
+    assert menu_actions(menu)["Before input events"].isChecked()
+    project.edit("handlers", '"v1"', '"v2"')
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert state.LOG == ["v2"]
+
+    events.trigger()
+    assert _eventhook.current() is None
+    project.edit("handlers", '"v2"', '"v3"')
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert state.LOG == ["v2", "v2"]
+
+
+def test_menu_opens_one_dialog_whose_switches_follow_the_menu(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = install_menu(window.menuBar())
+    actions = menu_actions(menu)
+    hook_available = widgets._event_hook_toggle().set is not None
+    assert actions["Before input events"].isEnabled() == hook_available
+
+    actions["Reload modules\u2026"].trigger()
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ReloadDialog)]
+    dialog = next(d for d in dialogs if d.isVisible() and d.parent() is window)
+    dialog.close()
+    actions["Reload modules\u2026"].trigger()
+    assert dialog.isVisible()
+    assert [d for d in window.findChildren(ReloadDialog)] == [dialog]  # reused
+
+    dialog.checkboxes["Autoreload"].click()
+    assert not qtreload.is_enabled()
+    assert not menu_actions(menu)["Autoreload"].isChecked()
+    actions["Autoreload"].trigger()
+    qtbot.waitUntil(lambda: dialog.checkboxes["Autoreload"].isChecked())  # live refresh
+
+
+def test_dialog_takes_any_toggle_and_survives_a_failing_one(qtbot):
+    hooked: list[bool] = []
+
+    def set_hooked(on: bool) -> None:
+        hooked[:] = [True] if on else []
+
+    def broken(on: bool) -> None:
+        raise RuntimeError("hook exploded")
+
+    dialog = shown_dialog(qtbot, toggles=[
+        Toggle("Before input events", lambda: bool(hooked), set_hooked),
+        Toggle("Broken", lambda: False, broken),
+    ])
+    box = dialog.checkboxes["Before input events"]
+    box.click()
+    assert hooked == [True] and box.isChecked()
+    box.click()
+    assert hooked == [] and not box.isChecked()
+    errors = _Errors()
+    logging.getLogger("qtreload").addHandler(errors)
+    try:
+        dialog.checkboxes["Broken"].click()  # logged, not raised into Qt
+    finally:
+        logging.getLogger("qtreload").removeHandler(errors)
+    assert [r.exc_info[1].args for r in errors.records] == [("hook exploded",)]
+    assert not dialog.checkboxes["Broken"].isChecked()  # shows the real state
+
+
+def test_notifications_show_reloads_and_failures_until_turned_off(qtbot, project):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    bar = window.statusBar()
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    project.load("counter")
+    project.load("mod")
+    name = project.name("mod")
+    qtreload.check()
+    project.edit("mod", "VALUE = 1", "VALUE = 2")
+    qtreload.check()
+    assert bar.currentMessage() == ""  # off by default
+
+    off = enable_notifications(window, timeout_ms=60_000)
+    project.edit("mod", "VALUE = 2", "VALUE = 3")
+    qtreload.check()
+    assert bar.currentMessage() == f"Reloaded: {name}"
+    project.edit("mod", "VALUE = 3", "VALUE = (3,")
+    lineno = project.path("mod").read_text().splitlines().index("VALUE = (3,") + 1
+    qtreload.check()
+    message = bar.currentMessage()
+    assert message.startswith(f"Reload failed: {name}.py:{lineno}: SyntaxError")
+
+    off()
+    off()  # idempotent
+    flush_deletes()
+    bar.clearMessage()
+    project.edit("mod", "VALUE = (3,", "VALUE = 4")
+    assert qtreload.check().reloaded == (name,)
+    assert bar.currentMessage() == ""
+
+
+def test_a_reload_in_another_thread_reaches_the_dialog_and_status_bar(qtbot, project):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    enable_notifications(window)
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    project.load("counter")
+    project.load("mod")
+    name = project.name("mod")
+    dialog = shown_dialog(qtbot)
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
+    project.edit("mod", "VALUE = 1", "VALUE = (1,")
+    worker = threading.Thread(target=qtreload.check)
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "failed")
+    assert window.statusBar().currentMessage().startswith(f"Reload failed: {name}.py:")
+    assert dialog.outcome.text() == window.statusBar().currentMessage()
+
+
+def test_notifier_drops_itself_with_its_status_bar(qtbot, project):
+    listeners = qtreload.reloader.listeners
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    widgets._memory_of(qtreload.reloader)  # the one shared, permanent listener
+    before = list(listeners)
+    bar = QStatusBar()
+    window.setStatusBar(bar)
+    enable_notifications(bar)
+    enable_notifications(bar)  # again: replaces, does not add a second notice
+    flush_deletes()
+    assert len(listeners) == len(before) + 1
+    window.setStatusBar(QStatusBar())  # deletes the old bar
+    flush_deletes()
+    assert listeners == before
+    project.write("mod", "X = 1\n")
+    project.load("mod")
+    qtreload.check()
+    project.edit("mod", "X = 1", "X = 2")
+    assert qtreload.check().reloaded  # no listener touches the deleted bar
+
+
+def test_closed_and_deleted_dialog_leaves_no_listener_behind(qtbot, project):
+    dialog = ReloadDialog()
+    dialog.show()
+    listener = dialog.listener
+    assert listener in qtreload.reloader.listeners
+    dialog.close()
+    dialog.deleteLater()
+    flush_deletes()
+    assert listener not in qtreload.reloader.listeners
+    ref = weakref.ref(dialog)
+    del dialog
+    gc.collect()
+    assert ref() is None
+    project.write("mod", "X = 1\n")
+    project.load("mod")
+    qtreload.check()
+    project.edit("mod", "X = 1", "X = 2")
+    assert qtreload.check().reloaded
