@@ -134,13 +134,16 @@ def configure_triggers(events: bool = True, wrapped: bool = True, timers: bool =
 def _unwrap_checks() -> None:
     """Make qtreload's wrappers call their handler without a check.
 
-    The engine has no switch for this: the process-wide reloader's ``call``
-    is shadowed by one that only trims arguments, before the app makes any
-    wrapper. Wrapped calls then no longer count as in flight: a reload started
-    in another thread would not wait for them (the event hook reloads in the
-    GUI thread).
+    Uses the engine's ``Reloader.check_before_calls`` switch where it exists.
+    Otherwise the process-wide reloader's ``call`` is shadowed, before the app
+    makes any wrapper, by one that only trims arguments; wrapped calls then no
+    longer count as in flight, so a reload started in another thread would not
+    wait for them (the event hook reloads in the GUI thread).
     """
-    reloader.call = call_trimmed
+    if hasattr(reloader, "check_before_calls"):
+        reloader.check_before_calls = False
+    else:
+        reloader.call = call_trimmed
 
 
 @contextlib.contextmanager
