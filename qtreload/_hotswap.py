@@ -48,6 +48,8 @@ def _standard_rules(old: type, new: type, mapped: Callable[[Any], Any]) -> Itera
         yield "metaclass changed"
     if old.__dict__.get("__slots__") != new.__dict__.get("__slots__"):
         yield "__slots__ layout changed"
+    if issubclass(old, tuple) and old.__dict__.get("_fields") != new.__dict__.get("_fields"):
+        yield "namedtuple fields changed"
 
 
 def _trampoline_code(nfree: int) -> types.CodeType:
@@ -148,6 +150,10 @@ class HotSwap:
                     sub = old.__dict__.get(name, _MISSING)
                     if sub is not _MISSING:
                         self._pair_values(module, sub, value)
+            # Bases the module made without naming them (``class P(namedtuple(...))``).
+            for old_base, new_base in zip(old.__bases__, new.__bases__, strict=False):
+                if old_base is not new_base and id(new_base) not in self._old_for_new:
+                    self._pair_values(module, old_base, new_base)
         elif type(old) is type(new) and hasattr(new, "__wrapped__"):
             # A decorator's wrapper object (lru_cache, a Qt slot wrapper...): keep
             # the old wrapper and swap what it wraps.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QPushButton
 
@@ -269,3 +270,86 @@ def test_class_alias_rebinding_does_not_overwrite_the_old_target(project):
     assert qtreload.check().ok
     assert K.alias is bar and K.foo is foo and K.bar is bar
     assert K().alias() == "bar" and K().foo() == "foo"
+
+
+NAMEDTUPLE = """
+    from collections import namedtuple
+
+    class Pair(namedtuple("Pair", "x y")):
+        def total(self):
+            return ("total v1", self.x + self.y)
+"""
+
+
+def test_namedtuple_subclass_method_edit(project):
+    project.write("pairs", NAMEDTUPLE)
+    pairs = project.load("pairs")
+    Pair = pairs.Pair
+    pair = Pair(1, 2)
+    project.edit("pairs", "total v1", "total v2")
+    report = qtreload.check()
+    assert report.ok and not report.warnings
+    assert pairs.Pair is Pair and type(pair) is Pair and pair.total() == ("total v2", 3)
+    assert Pair(3, 4).total() == ("total v2", 7) and Pair._make([5, 6]).x == 5
+    assert pickle.loads(pickle.dumps(pair)) == pair
+
+
+def test_namedtuple_fields_change_needs_a_restart(project):
+    project.write("pairs", NAMEDTUPLE)
+    pairs = project.load("pairs")
+    Pair = pairs.Pair
+    pair = Pair(1, 2)
+    project.edit("pairs", '"x y"', '"x y z"')
+    project.edit("pairs", "self.x + self.y", "self.x + self.y + self.z")
+    report = qtreload.check()
+    assert report.ok
+    assert any(w.reason == "namedtuple fields changed" and w.restart_needed
+               for w in report.warnings)
+    assert pairs.Pair(1, 2, 3).total() == ("total v1", 6)
+    assert type(pair) is Pair and pair.total() == ("total v1", 3)
+
+
+def test_frozen_dataclass_singledispatch_class_decorator_and_class_constant_default(project):
+    project.write("misc", """
+        import functools
+        from dataclasses import FrozenInstanceError, dataclass
+
+        @dataclass(frozen=True)
+        class Frozen:
+            a: int
+
+            def get(self):
+                return ("get v1", self.a)
+
+        @functools.singledispatch
+        def show(x):
+            return ("object v1", x)
+
+        @show.register
+        def _(x: int):
+            return ("int v1", x)
+
+        def tagged(value):
+            def deco(cls):
+                cls.tag = value
+                return cls
+            return deco
+
+        @tagged("tag v1")
+        class Tagged:
+            LIMIT = 5
+
+            def limit(self, x=LIMIT):
+                return ("limit v1", x)
+    """)
+    misc = project.load("misc")
+    frozen, show, tagged = misc.Frozen(1), misc.show, misc.Tagged()
+    text = project.path("misc").read_text().replace("v1", "v2").replace("LIMIT = 5", "LIMIT = 6")
+    project.path("misc").write_text(text.replace("    a: int\n", "    a: int\n    b: int = 0\n"))
+    report = qtreload.check()
+    assert report.ok and not report.warnings
+    assert frozen.get() == ("get v2", 1) and misc.Frozen(2, 3) == misc.Frozen(a=2, b=3)
+    with pytest.raises(misc.FrozenInstanceError):
+        frozen.a = 5
+    assert misc.show is show and show(1) == ("int v2", 1) and show("s") == ("object v2", "s")
+    assert misc.Tagged.tag == "tag v2" and tagged.limit() == ("limit v2", 6)
