@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from PyQt5.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt, QTimer
-from PyQt5.QtGui import QWheelEvent
-from PyQt5.QtWidgets import QPushButton, QWidget
+from PyQt5.QtGui import QKeySequence, QWheelEvent
+from PyQt5.QtWidgets import QPushButton, QShortcut, QWidget
 from test_cli import ok, python
 
 from qtreload import _eventhook
@@ -80,6 +80,16 @@ def test_check_runs_before_keys_and_wheel_but_not_key_release(qtbot, widget: Rec
                         Qt.NoModifier, Qt.NoScrollPhase, False)
     QCoreApplication.sendEvent(widget, wheel)
     assert log == ["check", "wheel"]
+
+
+def test_check_runs_before_a_shortcut(qtbot, widget: Recorder, log: list[str]) -> None:
+    shortcut = QShortcut(QKeySequence("Ctrl+K"), widget)
+    shortcut.activated.connect(lambda: log.append("shortcut"))
+    widget.activateWindow()
+    qtbot.waitActive(widget)
+    log.clear()
+    qtbot.keyClick(widget, Qt.Key_K, Qt.ControlModifier)
+    assert log[log.index("shortcut") - 1] == "check"
 
 
 def test_other_events_are_not_checked(widget: Recorder, log: list[str]) -> None:
