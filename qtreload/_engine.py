@@ -75,6 +75,8 @@ class Reloader:
         self._spy = _ImportSpy(self)
         # Hot-path flags, read without the lock.
         self.enabled = False
+        #: Trigger point: run the stale check before wrapped handler calls.
+        self.check_before_calls = True
         self._busy = False
         self._new_imports = True
         self._news = False  # a sync found a module whose file differs from what it runs
@@ -179,7 +181,7 @@ class Reloader:
         depth = inflight.get(tid, 0)
         inflight[tid] = depth + 1
         try:
-            if not depth and self.enabled and (
+            if not depth and self.enabled and self.check_before_calls and (
                     self._busy or self._new_imports or self._pending()):
                 inflight[tid] = depth
                 try:
