@@ -272,7 +272,11 @@ def demo(keep: str | None = None) -> int:
 
     handlers = app_dir / "handlers.py"
     old, new = DEMO_EDIT
-    handlers.write_text(handlers.read_text().replace(old, new))
+    source_text = handlers.read_text()
+    if old not in source_text:
+        print(f"qtreload demo: {handlers} no longer contains `{old}`", file=sys.stderr)
+        return 1
+    handlers.write_text(source_text.replace(old, new))
     print(f"  edit handlers.py  -> `{old}` is now `{new}` (file rewritten on disk)")
 
     second = click()
