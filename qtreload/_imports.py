@@ -49,8 +49,11 @@ def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
                 continue
             modules.add(base)
             text = match["names"].decode(errors="replace").strip("() \t\\\n")
+            if text == "*":
+                names.append(FromImport(base, "*", "*"))
+                continue
             for name, alias in _ALIAS.findall(text.replace("\\\n", " ")):
-                if name == "*" or "." in name:
+                if "." in name:
                     continue
                 modules.add(f"{base}.{name}")  # may be a submodule; harmless if not
                 names.append(FromImport(base, name, alias or name))

@@ -37,6 +37,14 @@ class _Step:
         return sys.modules[self.record.name].__dict__
 
 
+def _public_names(namespace: dict) -> list[str]:
+    """The names ``from module import *`` takes from a module namespace."""
+    names = namespace.get("__all__")
+    if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
+        return list(names)
+    return [name for name in namespace if not name.startswith("_")]
+
+
 class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
@@ -100,10 +108,17 @@ class ReloadTransaction:
         for imported, importer in self._from_imports():
             step = self._steps[imported.module]
             namespace = getattr(sys.modules.get(importer), "__dict__", None)
-            if namespace is not None:
-                old = step.snapshot.get(imported.name)
-                swap.plan_rebind(imported.module, namespace, imported.alias, old,
-                                 step.namespace.get(imported.name))
+            if namespace is None:
+                continue
+            if imported.name == "*":
+                names = [(name, name) for name in _public_names(step.snapshot)]
+            else:
+                names = [(imported.name, imported.alias)]
+            for name, alias in names:
+                # A name the module no longer defines stays as the importer has it.
+                if name in step.snapshot and name in step.namespace:
+                    swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
+                                     step.namespace[name])
         return swap
 
     def _from_imports(self) -> Iterable[tuple[FromImport, str]]:

@@ -241,3 +241,25 @@ def test_from_import_rebound_by_hand_is_left_alone(project):
     project.edit("config", "LIMIT = 10", "LIMIT = 20")
     assert qtreload.check().ok
     assert user.LIMIT == 99
+
+
+def test_star_import_is_rebound_too(project):
+    project.write("consts", "LIMIT = 10\n_PRIVATE = 1\n\ndef helper():\n    return 'helper v1'\n")
+    project.write("starry", "from {p}consts import *\n\ndef limit():\n    return LIMIT\n")
+    consts, starry = project.load("consts"), project.load("starry")
+    helper = consts.helper
+    project.edit("consts", "LIMIT = 10", "LIMIT = 20")
+    project.edit("consts", "helper v1", "helper v2")
+    assert qtreload.check().reloaded == (consts.__name__,)
+    assert starry.limit() == 20 and starry.helper is helper and starry.helper() == "helper v2"
+    assert not hasattr(starry, "_PRIVATE")
+
+
+def test_name_removed_from_a_module_stays_in_its_importers(project):
+    project.write("config", "LIMIT = 10\nOTHER = 1\n")
+    project.write("user", "from {p}config import LIMIT\n\ndef limit():\n    return LIMIT\n")
+    config, user = project.load("config"), project.load("user")
+    project.edit("config", "LIMIT = 10\n", "")
+    assert qtreload.check().reloaded == (config.__name__,)
+    assert not hasattr(config, "LIMIT")
+    assert user.limit() == 10  # not None: the dependent keeps what it imported
