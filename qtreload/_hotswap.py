@@ -13,7 +13,9 @@ size of the changed modules, not the number of live objects.
 """
 from __future__ import annotations
 
+import abc
 import enum
+import functools
 import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -27,7 +29,9 @@ from ._trim import call_trimmed
 ClassRule = Callable[[type, type], Iterable[tuple[str, bool]]]
 
 _MISSING = object()
-_SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__"})
+# ``_abc_impl`` holds an ABC's registered virtual subclasses: the live one is kept.
+_SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__",
+                               "_abc_impl"})
 _TRAMPOLINE_NAME = "_qtreload_trampoline"
 
 # Functions displaced by a reload (removed, or replaced by an unrelated object).
@@ -275,6 +279,8 @@ class HotSwap:
                     self._displaced.append(current)
         if isinstance(old, enum.EnumMeta):
             self._plan_enum(old, new)
+        if "_abc_impl" in old.__dict__:
+            self._edit("call", functools.partial(abc._reset_caches, old), None, None)
 
     def _swaps_in_place(self, current: Any, value: Any) -> bool:
         """Is ``current`` kept as is, because it is (or holds) a paired old object?"""

@@ -73,8 +73,10 @@ class ReloadTransaction:
             step = None
             swap = self._plan(order)
             swap.apply()
-        except (Exception, SystemExit) as exc:
+        except BaseException as exc:
             self._restore(ran + ([step] if step and step.snapshot is not None else []))
+            if not isinstance(exc, (Exception, SystemExit)):
+                raise  # KeyboardInterrupt: still nothing changed, and the user gets it
             failed = swap.failed_module if swap is not None else None
             culprit = step or self._steps.get(failed) or self._steps[order[-1]]
             return self._failed(culprit, exc)

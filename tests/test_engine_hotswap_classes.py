@@ -353,3 +353,32 @@ def test_frozen_dataclass_singledispatch_class_decorator_and_class_constant_defa
         frozen.a = 5
     assert misc.show is show and show(1) == ("int v2", 1) and show("s") == ("object v2", "s")
     assert misc.Tagged.tag == "tag v2" and tagged.limit() == ("limit v2", 6)
+
+
+def test_abc_keeps_its_registered_virtual_subclasses(project):
+    project.write("shapes_abc", """
+        import abc
+
+        class Shape(abc.ABC):
+            @abc.abstractmethod
+            def area(self):
+                ...
+
+            def describe(self):
+                return "describe v1"
+    """)
+    project.write("foreign", "class Foreign:\n    def area(self):\n        return 1\n")
+    shapes, foreign = project.load("shapes_abc"), project.load("foreign")
+    shapes.Shape.register(foreign.Foreign)
+
+    class Square(shapes.Shape):
+        def area(self):
+            return 4
+
+    assert isinstance(foreign.Foreign(), shapes.Shape)
+    project.edit("shapes_abc", "describe v1", "describe v2")
+    assert qtreload.check().ok
+    assert isinstance(foreign.Foreign(), shapes.Shape) and issubclass(foreign.Foreign, shapes.Shape)
+    assert Square().describe() == "describe v2" and isinstance(Square(), shapes.Shape)
+    with pytest.raises(TypeError, match="abstract"):
+        shapes.Shape()

@@ -182,3 +182,14 @@ def test_two_edited_modules_where_one_fails_commit_neither(project, caplog, fail
     report = qtreload.check()
     assert report.reloaded == (project.name("two_a"), project.name("two_b"))
     assert b.fb() == "b v2 a v2" and instance.m() == "A.m v2"
+
+
+def test_keyboard_interrupt_while_running_the_module_still_changes_nothing(victim):
+    project, module = victim
+    before = live_state(module)
+    project.edit("victim", '"func v1"', '"func v2"')
+    project.path("victim").write_text(
+        project.path("victim").read_text() + "\nraise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        qtreload.check()
+    assert live_state(module) == before and module.func() == "func v1"
