@@ -33,7 +33,6 @@ from ._compat import QCoreApplication, Qt
 from ._default import reloader
 from ._engine import disabled_by_environment
 from ._report import ReloadReport
-from ._trim import call_trimmed
 
 log = logging.getLogger("qtreload")
 
@@ -125,25 +124,9 @@ def configure_triggers(events: bool = True, wrapped: bool = True, timers: bool =
     if not (events or wrapped):
         reloader.disable()
         return
-    if not wrapped:
-        _unwrap_checks()
+    reloader.check_before_calls = wrapped
     if events:
         _eventhook.install(timers=timers)
-
-
-def _unwrap_checks() -> None:
-    """Make qtreload's wrappers call their handler without a check.
-
-    Uses the engine's ``Reloader.check_before_calls`` switch where it exists.
-    Otherwise the process-wide reloader's ``call`` is shadowed, before the app
-    makes any wrapper, by one that only trims arguments; wrapped calls then no
-    longer count as in flight, so a reload started in another thread would not
-    wait for them (the event hook reloads in the GUI thread).
-    """
-    if hasattr(reloader, "check_before_calls"):
-        reloader.check_before_calls = False
-    else:
-        reloader.call = call_trimmed
 
 
 @contextlib.contextmanager
