@@ -11,11 +11,12 @@ by their code object when their source changes, without scanning the heap.
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib.machinery
 import sys
 import types
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Protocol
 
 TRACK_NAME = "__qtreload_track__"
@@ -102,22 +103,55 @@ def compile_source(source: bytes, path: str) -> types.CodeType:
     return compile(tree, path, "exec", dont_inherit=True)
 
 
-def nested_codes(code: types.CodeType) -> Iterator[tuple[tuple[str, int], types.CodeType]]:
-    """Code objects of closures inside functions, keyed by (dotted path, ordinal)."""
-    seen: dict[str, int] = {}
+def nested_codes(code: types.CodeType) -> dict[str, list[types.CodeType]]:
+    """Code objects of closures inside functions, by dotted path, in source order."""
+    found: dict[str, list[types.CodeType]] = {}
 
-    def walk(co: types.CodeType, prefix: str, in_function: bool) -> Iterator:
+    def walk(co: types.CodeType, prefix: str, in_function: bool) -> None:
         for const in co.co_consts:
             if isinstance(const, types.CodeType):
                 path = f"{prefix}.{const.co_name}" if prefix else const.co_name
                 if in_function:
-                    n = seen.get(path, 0)
-                    seen[path] = n + 1
-                    yield (path, n), const
+                    found.setdefault(path, []).append(const)
                 is_function = bool(const.co_flags & 0x02)  # CO_NEWLOCALS: not a class body
-                yield from walk(const, path, in_function or is_function)
+                walk(const, path, in_function or is_function)
 
-    yield from walk(code, "", False)
+    walk(code, "", False)
+    return found
+
+
+def match_nested_codes(old: types.CodeType, new: types.CodeType
+                       ) -> tuple[list[tuple[types.CodeType, types.CodeType]],
+                                  list[types.CodeType]]:
+    """Pair each closure's old code with its new code, across two versions of a module.
+
+    Closures at one path (``Panel.__init__.<lambda>``) are aligned by their body,
+    ignoring line numbers: a lambda inserted before another must not take over
+    the live copies of the one it displaced. Unchanged ones pair with their
+    twin, edited ones pair by position between unchanged neighbours. Returns
+    the pairs, and the old closure codes that found no partner.
+    """
+    pairs: list[tuple[types.CodeType, types.CodeType]] = []
+    unmatched: list[types.CodeType] = []
+    new_nested = nested_codes(new)
+    for path, olds in nested_codes(old).items():
+        news = new_nested.get(path, [])
+        matcher = difflib.SequenceMatcher(
+            None, [_shape(c) for c in olds], [_shape(c) for c in news], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+                pairs.extend(zip(olds[i1:i2], news[j1:j2], strict=True))
+            elif tag != "insert":
+                unmatched.extend(olds[i1:i2])
+    return pairs, unmatched
+
+
+def _shape(code: types.CodeType) -> tuple:
+    """What a code object does, without where it is (line numbers)."""
+    consts = tuple(_shape(c) if isinstance(c, types.CodeType) else (type(c), c)
+                   for c in code.co_consts)
+    return (code.co_code, consts, code.co_names, code.co_varnames, code.co_freevars,
+            code.co_cellvars)
 
 
 class ImportWatcher(Protocol):

@@ -366,21 +366,23 @@ class HotSwap:
             self._edit("item", namespace, name, new_value)
 
     def _plan_live_closures(self, module: str, old_code: Any, new_code: types.CodeType) -> None:
-        new_nested = dict(_compiler.nested_codes(new_code))
-        for key, code in _compiler.nested_codes(old_code):
-            replacement = new_nested.get(key)
-            if replacement is None or replacement == code:
+        """Give live lambdas and nested functions the new code of their definition."""
+        pairs, unmatched = _compiler.match_nested_codes(old_code, new_code)
+        for code, replacement in pairs:
+            if replacement == code:
                 continue
-            for func in _compiler.live_functions(code):
-                if func.__code__ is not code:
-                    continue
-                if replacement.co_freevars == code.co_freevars:
-                    self._edit("set", func, "__code__", replacement)
-                    self._edit("retrack", func, code, None)
-                else:
-                    reason = "closure variables changed; live copies keep the old code"
-                    self._warn(module, key[0], reason, restart=False)
-                    break
+            live = [f for f in _compiler.live_functions(code) if f.__code__ is code]
+            if live and replacement.co_freevars != code.co_freevars:
+                reason = "closure variables changed; live copies keep the old code"
+                self._warn(module, code.co_qualname, reason, restart=False)
+                continue
+            for func in live:
+                self._edit("set", func, "__code__", replacement)
+                self._edit("retrack", func, code, None)
+        for code in unmatched:
+            if any(f.__code__ is code for f in _compiler.live_functions(code)):
+                reason = "removed or moved among its siblings; live copies keep the old code"
+                self._warn(module, code.co_qualname, reason, restart=False)
 
     # -- applying -------------------------------------------------------------
 

@@ -293,3 +293,38 @@ def test_many_reloads_leave_no_per_version_bookkeeping(project):
         assert qtreload.reloader.call(handler, (True,), {}) == ["a", "B", f"v{n}"]
         sizes.append((len(_compiler._live), len(_trim._accepted)))
     assert sizes[-1][0] <= sizes[9][0] and sizes[-1][1] <= sizes[9][1], sizes
+
+
+SIBLINGS = """
+    class Panel:
+        def __init__(self):
+            self.first = lambda: "first v1"
+            self.second = lambda: "second v1"
+"""
+
+
+def test_lambda_inserted_before_a_live_one_does_not_take_it_over(project):
+    project.write("siblings", SIBLINGS)
+    siblings = project.load("siblings")
+    panel = siblings.Panel()
+    project.edit("siblings", '        self.first =',
+                 '        self.zeroth = lambda: "zeroth v1"\n        self.first =')
+    project.edit("siblings", "second v1", "second v2")
+    report = qtreload.check()
+    assert report.ok and not report.warnings
+    assert (panel.first(), panel.second()) == ("first v1", "second v2")
+    assert siblings.Panel().zeroth() == "zeroth v1"
+
+
+def test_live_lambda_that_cannot_be_matched_keeps_its_code_and_says_so(project):
+    project.write("siblings", SIBLINGS)
+    siblings = project.load("siblings")
+    panel = siblings.Panel()
+    project.edit("siblings", '        self.first = lambda: "first v1"',
+                 '        self.zeroth = lambda: "zeroth v1"\n'
+                 '        self.first = lambda: "first v2"')
+    report = qtreload.check()
+    assert report.ok and panel.second() == "second v1"
+    assert panel.first() == "first v1"  # never another lambda's code
+    (warning,) = report.warnings
+    assert "<lambda>" in warning.qualname and not warning.restart_needed
