@@ -37,6 +37,8 @@ __all__ = [
     "disable",
     "disconnect",
     "enable",
+    "install_event_hook",
+    "install_menu",
     "is_enabled",
     "reload",
     "reloader",
@@ -79,6 +81,24 @@ def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None 
 def add_class_rule(rule: ClassRule) -> None:
     """Add a rule that says when a class change cannot be applied to live objects."""
     reloader.rules.append(rule)
+
+
+def install_event_hook(timers: bool = False) -> None:
+    """Run the stale check before every user-input event of the app (and timers, if asked).
+
+    This refreshes handlers connected without qtreload too; ``python -m qtreload
+    run`` does it for you. Works before or after the QApplication exists.
+    """
+    from . import _eventhook
+
+    _eventhook.install(timers=timers)
+
+
+def install_menu(menu_or_menubar: Any) -> Any:
+    """Add a "Reload modules" submenu (switches and the reload dialog); see ``qtreload.widgets``."""
+    from .widgets import install_menu as install
+
+    return install(menu_or_menubar)
 
 
 def connect(signal: Any, handler: Callable, **options: Any) -> Any:
