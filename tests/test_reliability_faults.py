@@ -233,6 +233,31 @@ def test_file_truncated_to_empty_then_completed(qtbot, project, qtlog, channel):
     assert assert_logged_after_fix == []
 
 
+def test_broken_module_does_not_block_other_modules_saves(qtbot, project, qtlog):
+    """Module A's save is broken, and stays broken while module B (unrelated) gets
+    good saves. Each of B's saves is picked up by B's next event: a broken file must
+    not join, and sink, every later transaction. A keeps its last good code, its
+    error is logged once (not again with each of B's saves), and fixing A is
+    picked up without disturbing B."""
+    a = Rig(qtbot, project, "fn", short="handlers_a")
+    b = Rig(qtbot, project, "slot", short="handlers_b")
+    assert a.fire() == a.expect("v1")
+    assert b.fire() == b.expect("v1")
+    qtlog.clear()
+    a.save("v2", "\n\ndef broken(:\n    pass\n")
+    assert a.fire() == a.expect("v1")
+    assert_logged_once(qtlog, a.path, line_of(a.path, "def broken(:"), logging.ERROR)
+    for version in ("v2", "v3"):
+        b.save(version)
+        assert b.fire() == b.expect(version)
+        assert a.fire() == a.expect("v1")
+    assert records(qtlog, logging.ERROR) == []
+    a.save("v4")
+    assert a.fire() == a.expect("v4")
+    assert b.fire() == b.expect("v3")
+    assert records(qtlog, logging.WARNING) == []
+
+
 # -- files that go away ----------------------------------------------------------
 
 

@@ -233,3 +233,42 @@ def test_qthread_worker_receives_queued_signals_while_main_reloads(qtbot, projec
     assert results[-1][1] == 51
     assert counter.count >= 50
     assert not counter.failures, counter.failures
+
+
+@pytest.mark.timeout(120)
+def test_call_right_after_a_save_runs_it_while_another_thread_checks(project):
+    """The main thread saves, then calls the handler: that call must run the save,
+    even when a worker thread's stale check is draining the same change at that
+    moment (the worker found it first, the main thread must wait for its reload,
+    not run the old code because nothing looks pending any more)."""
+    project.write("racy", source(project, 0, False))
+    module = project.load("racy")
+    path = project.path("racy")
+    handler = module.handler
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                handler()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    stale = []
+    try:
+        for version in range(1, 301):
+            atomic_write(path, source(project, version, False))
+            a, b = handler()
+            if a != version:
+                stale.append((version, a))
+            while handler()[0] != version:  # let it go live before the next save
+                assert time.monotonic(), "unreachable"
+    finally:
+        stop.set()
+        thread.join(JOIN_TIMEOUT)
+    assert not thread.is_alive()
+    assert not errors, errors
+    assert not stale, f"{len(stale)}/300 calls right after a save ran older code: {stale[:10]}"
