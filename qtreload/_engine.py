@@ -150,11 +150,11 @@ class Reloader:
 
     def stale_hint(self) -> bool:
         """Cheap test: might a check have anything to do?"""
-        return self.enabled and (self._busy or self._new_imports or self._pending())
+        return self.enabled and (self._pending() or self._busy or self._new_imports)
 
     def check(self) -> ReloadReport:
         """Reload whatever changed on disk; :data:`NOTHING` when nothing did."""
-        if not (self.enabled and (self._busy or self._new_imports or self._pending())):
+        if not (self.enabled and (self._pending() or self._busy or self._new_imports)):
             return NOTHING
         return self._locked_check(())
 
@@ -181,8 +181,10 @@ class Reloader:
         depth = inflight.get(tid, 0)
         inflight[tid] = depth + 1
         try:
+            # ``_pending()`` first: if another thread drained the change meanwhile,
+            # it set ``_busy`` before, so this call waits for its reload.
             if not depth and self.enabled and self.check_before_calls and (
-                    self._busy or self._new_imports or self._pending()):
+                    self._pending() or self._busy or self._new_imports):
                 inflight[tid] = depth
                 try:
                     self._safe_check()
@@ -204,24 +206,43 @@ class Reloader:
         if self._reloading_thread == tid:
             return NOTHING  # module-level code of a reloading module: no recursion
         with self._lock:
-            if self._new_imports:
-                self._new_imports = False
-                self._sync_modules()
-            changed = self._read_changes() or self._news
-            self._news = False
-            for name in forced:
-                self._force(name)
-                changed = True
-            stale = {r: r.disk for r in self._modules.values() if r.disk is not None}
-            for record in [r for r in stale if not r.runs_in(sys.modules.get(r.name))]:
+            # Busy from before the detector is drained: a call in another thread
+            # that finds nothing pending any more then waits for this check.
+            was_busy, self._busy = self._busy, True
+            try:
+                if self._new_imports:
+                    self._new_imports = False
+                    self._sync_modules()
+                changed = self._read_changes() or self._news
+                self._news = False
+                for name in forced:
+                    self._force(name)
+                    changed = True
+                stale = self._stale()
+                if not changed or not stale:
+                    return NOTHING
+                return self._run(stale)
+            finally:
+                self._busy = was_busy
+
+    def _stale(self) -> dict[WatchedModule, bytes]:
+        """The modules to reload: new content on disk, and not a known failure.
+
+        A module whose current save already failed waits for its next save, so
+        it does not hold up the others. A module that was only dragged into a
+        failure (saved with a broken one) waits for that one to be saved again.
+        """
+        stale = {r: r.disk for r in self._modules.values() if r.disk is not None}
+        for record in [r for r in stale if not r.runs_in(sys.modules.get(r.name))]:
+            del stale[record]
+            self._forget(record.name)
+        stuck = {r.name for r in stale if r.failed is not None and not r.blocked_by}
+        for record in list(stale):
+            if record.failed is not None and (not record.blocked_by or record.blocked_by & stuck):
                 del stale[record]
-                self._forget(record.name)
-            if not changed or not stale:
-                return NOTHING
-            return self._run(stale)
+        return stale
 
     def _run(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
-        self._busy = True
         self._reloading_thread = threading.get_ident()
         try:
             self._wait_for_other_calls()
@@ -229,7 +250,6 @@ class Reloader:
             _compiler.forget_dead()
         finally:
             self._reloading_thread = None
-            self._busy = False
         self._publish(report, stale)
         return report
 
@@ -244,8 +264,10 @@ class Reloader:
 
     def _publish(self, report: ReloadReport, stale: dict[WatchedModule, bytes]) -> None:
         if report.failures:
+            culprits = frozenset(failure.module for failure in report.failures)
             for record, source in stale.items():
                 record.failed = fingerprint(source)
+                record.blocked_by = frozenset() if record.name in culprits else culprits
             for failure in report.failures:
                 _log_failure(failure)
         else:
@@ -291,16 +313,23 @@ class Reloader:
         record.deleted = False
         digest = fingerprint(source)
         if digest == record.fingerprint:
+            # Back to what runs. If that undoes a failed save, modules that waited
+            # for it may go ahead now.
+            news = record.failed is not None
             record.disk = record.failed = None
-            return False
+            return news
         record.disk = source
-        return digest != record.failed
+        if digest == record.failed:
+            return False  # this very content failed already: reported once
+        record.failed, record.blocked_by = None, frozenset()
+        return True
 
     def _force(self, name: str) -> None:
         record = self._modules.get(name)
         if record is None:
             raise ValueError(f"qtreload: {name!r} is not a watched module")
         self._read(record)
+        record.failed, record.blocked_by = None, frozenset()  # asked for: try it again
         if record.disk is None and not record.deleted:
             with open(record.path, "rb") as f:
                 record.disk = f.read()

@@ -74,6 +74,7 @@ class WatchedModule:
     code: types.CodeType | None = None  # what qtreload compiled, if it did
     disk: bytes | None = None  # newer source on disk, not committed yet
     failed: bytes | None = None  # fingerprint whose reload failed (reported once)
+    blocked_by: frozenset[str] = frozenset()  # failed only with these (broken) modules
     deleted: bool = False  # the file is missing, or empty (a save half-way)
     module: weakref.ref | None = None  # the module object this record is about
 
@@ -95,3 +96,4 @@ class WatchedModule:
         self.imports = scan_imports(source, self.name, self.is_package)
         self.code = code
         self.disk = self.failed = None
+        self.blocked_by = frozenset()

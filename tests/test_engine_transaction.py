@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import traceback
 
 import pytest
 from engine_helpers import live_state
 
 import qtreload
+from qtreload import reloader
 
 VICTIM = """
     class Meta(type):
@@ -193,3 +195,65 @@ def test_keyboard_interrupt_while_running_the_module_still_changes_nothing(victi
     with pytest.raises(KeyboardInterrupt):
         qtreload.check()
     assert live_state(module) == before and module.func() == "func v1"
+
+
+def test_a_broken_save_does_not_hold_up_another_modules_good_save(project, caplog):
+    project.write("two_a", TWO_A)
+    project.write("two_b", TWO_B)
+    a, b = project.load("two_a"), project.load("two_b")
+    project.edit("two_a", "def fa():", "1 / 0\ndef fa():")
+    with caplog.at_level(logging.ERROR, logger="qtreload"):
+        assert not qtreload.check().ok
+        project.edit("two_b", '"b v1 "', '"b v2 "')
+        report = qtreload.check()  # two_a's broken save is not retried, nor logged again
+    assert report.ok and report.reloaded == (b.__name__,)
+    assert b.fb() == "b v2 a v1" and len(errors(caplog)) == 1
+    project.edit("two_a", "1 / 0\ndef fa():", "def fa():")
+    project.edit("two_a", '"a v1"', '"a v2"')
+    assert qtreload.check().reloaded == (a.__name__,)
+    assert b.fb() == "b v2 a v2"
+
+
+def test_a_module_saved_with_a_broken_one_waits_for_it(project):
+    project.write("two_a", TWO_A)
+    project.write("two_b", TWO_B)
+    project.write("third", "def f():\n    return 'third v1'\n")
+    a, b, third = project.load("two_a"), project.load("two_b"), project.load("third")
+    project.edit("two_a", '"a v1"', '"a v2"')
+    project.edit("two_b", "def fb():", "1 / 0\ndef fb():")
+    assert not qtreload.check().ok
+    project.edit("third", "third v1", "third v2")
+    assert qtreload.check().reloaded == (third.__name__,)  # two_a still waits for two_b
+    assert a.fa() == "a v1"
+    project.edit("two_b", "1 / 0\ndef fb():", "def fb():")  # back to what runs
+    assert qtreload.check().reloaded == (a.__name__,)
+    assert b.fb() == "b v1 a v2"
+
+
+def test_call_racing_a_check_that_drained_the_detector_waits_for_it(project, monkeypatch):
+    project.write("raced", "def version():\n    return 'v1'\n")
+    raced = project.load("raced")
+    version = raced.version
+    qtreload.check()
+    drained, proceed = threading.Event(), threading.Event()
+    drain = reloader._detector.drain
+
+    def slow_drain():
+        paths = drain()
+        drained.set()
+        assert proceed.wait(10)
+        return paths
+
+    monkeypatch.setattr(reloader._detector, "drain", slow_drain)
+    project.edit("raced", "'v1'", "'v2'")
+    checker = threading.Thread(target=qtreload.check)
+    checker.start()
+    assert drained.wait(10)  # the change is out of the detector, not yet reloaded
+    results: list = []
+    caller = threading.Thread(target=lambda: results.append(reloader.call(version, (), {})))
+    caller.start()
+    caller.join(0.3)
+    proceed.set()
+    caller.join(10)
+    checker.join(10)
+    assert results == ["v2"]
