@@ -17,6 +17,7 @@ import abc
 import enum
 import functools
 import types
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -37,7 +38,12 @@ _TRAMPOLINE_NAME = "_qtreload_trampoline"
 # Functions displaced by a reload (removed, or replaced by an unrelated object).
 # PyQt5 holds *borrowed* references to connected methods: freeing one
 # segfaults on the next emit (qt-blinker-facts §1), so they live forever.
-_keepalive: list[types.FunctionType] = []
+_keepalive: dict[int, types.FunctionType] = {}
+
+# Members removed from live classes, by class: a later save that brings one back
+# revives the same object, which connections made before the removal still hold.
+_removed_members: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
+_REVIVABLE = (types.FunctionType, staticmethod, classmethod, property)
 
 
 def kept_alive() -> int:
@@ -122,11 +128,15 @@ class HotSwap:
         self._old_for_new[id(new)] = old
         self._hold.append(new)
 
-    def pair_module(self, module: str, old_ns: dict, new_ns: dict) -> None:
-        """Pair the old and new top-level definitions of ``module`` by qualified name."""
+    def pair_module(self, module: str, old_ns: dict, new_ns: dict, removed: dict) -> None:
+        """Pair the old and new top-level definitions of ``module`` by qualified name.
+
+        ``removed`` holds definitions earlier saves removed: one that comes back
+        is paired with its old self.
+        """
         self._module = module
         for name, new in new_ns.items():
-            old = old_ns.get(name, _MISSING)
+            old = old_ns.get(name, removed.get(name, _MISSING))
             if old is _MISSING or old is new or id(new) in self._old_for_new:
                 continue
             self._pair_values(module, old, new)
@@ -201,8 +211,8 @@ class HotSwap:
     def _warn(self, module: str, qualname: str, reason: str, restart: bool = True) -> None:
         self.warnings.append(ReloadWarning(module, qualname, reason, restart))
 
-    def plan_module(self, module: str, namespace: dict, old_ns: dict, old_code: Any,
-                    new_code: types.CodeType) -> None:
+    def plan_module(self, module: str, namespace: dict, old_ns: dict, removed: dict,
+                    old_code: Any, new_code: types.CodeType) -> None:
         """Plan every edit for ``module`` (call after all modules are paired)."""
         self._module = module
         for old, new in self._function_pairs:
@@ -216,6 +226,11 @@ class HotSwap:
         for name, old in old_ns.items():
             if isinstance(old, types.FunctionType) and self.mapped(namespace.get(name)) is not old:
                 self._displaced.append(old)
+            if name not in namespace and _defines(old, module, name):
+                self._edit("item", removed, name, old)
+        for name, old in removed.items():
+            if self.mapped(namespace.get(name)) is old:
+                self._edit("item", removed, name, _MISSING)  # revived
         if old_code is not None:
             self._plan_live_closures(module, old_code, new_code)
 
@@ -263,20 +278,32 @@ class HotSwap:
         return None if values is None else {k: self.mapped(v) for k, v in values.items()}
 
     def _plan_class(self, old: type, new: type) -> None:
+        removed = _removed_members.get(old)
+        if removed is None:
+            removed = _removed_members[old] = {}
         for name, value in new.__dict__.items():
             if name in _SKIP_CLASS_ATTRS or _is_slot_of(value, new):
                 continue  # the old class's own slots serve the same (unchanged) layout
             current = old.__dict__.get(name, _MISSING)
-            if not self._swaps_in_place(current, value):
-                self._plan_container(value)
-                self._edit("attr", old, name, self.mapped(value))
-                if isinstance(current, types.FunctionType):
-                    self._displaced.append(current)
+            if current is _MISSING and name in removed:
+                current = removed[name]  # brought back: revive the removed member
+                self._edit("item", removed, name, _MISSING)
+                if self._swaps_in_place(current, value):
+                    self._edit("attr", old, name, current)
+                    continue
+            elif self._swaps_in_place(current, value):
+                continue
+            self._plan_container(value)
+            self._edit("attr", old, name, self.mapped(value))
+            if isinstance(current, types.FunctionType):
+                self._displaced.append(current)
         for name, current in old.__dict__.items():
             if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS:
                 self._edit("attr", old, name, _MISSING)
                 if isinstance(current, types.FunctionType):
                     self._displaced.append(current)
+                if isinstance(current, _REVIVABLE):
+                    self._edit("item", removed, name, current)
         if isinstance(old, enum.EnumMeta):
             self._plan_enum(old, new)
         if "_abc_impl" in old.__dict__:
@@ -396,7 +423,7 @@ class HotSwap:
             self.rollback()
             raise
         self.failed_module = None
-        _keepalive.extend(f for f in {id(f): f for f in self._displaced}.values())
+        _keepalive.update((id(f), f) for f in self._displaced)
         self._hold.clear()
 
     def _apply_one(self, kind: str, target: Any, key: Any, value: Any) -> None:
@@ -406,13 +433,16 @@ class HotSwap:
         elif kind == "attr":
             self._undo.append(("attr", target, key, target.__dict__.get(key, _MISSING)))
             _set_class_attr(target, key, value)
-        elif kind == "item":
+        elif kind == "item":  # value _MISSING: delete the item
             try:
                 previous = target[key]
             except (KeyError, IndexError):
                 previous = _MISSING
             self._undo.append(("item", target, key, previous))
-            target[key] = value
+            if value is not _MISSING:
+                target[key] = value
+            elif previous is not _MISSING:
+                del target[key]
         elif kind == "cell":
             self._undo.append(("cell", target, None, _cell_value(target)))
             if value is _MISSING:
@@ -459,6 +489,13 @@ class HotSwap:
                 target.update(value)
             elif kind == "retrack":
                 _compiler.retrack(target, key)
+
+
+def _defines(value: Any, module: str, name: str) -> bool:
+    """Is ``value`` the function or class that ``module`` defines as ``name``?"""
+    return (isinstance(value, (types.FunctionType, type))
+            and getattr(value, "__module__", None) == module
+            and getattr(value, "__qualname__", None) == name)
 
 
 def _is_slot_of(value: Any, cls: type) -> bool:

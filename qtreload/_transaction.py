@@ -101,11 +101,12 @@ class ReloadTransaction:
         swap = HotSwap(self._rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
-            swap.pair_module(step.record.name, step.snapshot, step.namespace)
+            swap.pair_module(step.record.name, step.snapshot, step.namespace,
+                             step.record.removed)
         swap.check_classes()
         for step in steps:
             swap.plan_module(step.record.name, step.namespace, step.snapshot,
-                             step.record.code, step.code)
+                             step.record.removed, step.record.code, step.code)
         swap.plan_new_functions(step.namespace for step in steps)
         for imported, importer in self._from_imports():
             step = self._steps[imported.module]

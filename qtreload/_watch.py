@@ -8,6 +8,7 @@ import sysconfig
 import types
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._imports import ModuleImports, scan_imports
 
@@ -77,6 +78,8 @@ class WatchedModule:
     blocked_by: frozenset[str] = frozenset()  # failed only with these (broken) modules
     deleted: bool = False  # the file is missing, or empty (a save half-way)
     module: weakref.ref | None = None  # the module object this record is about
+    #: Definitions a save removed; one that comes back revives the same object.
+    removed: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_source(cls, name: str, module: types.ModuleType, path: str, source: bytes,

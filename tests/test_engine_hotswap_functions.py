@@ -328,3 +328,42 @@ def test_live_lambda_that_cannot_be_matched_keeps_its_code_and_says_so(project):
     assert panel.first() == "first v1"  # never another lambda's code
     (warning,) = report.warnings
     assert "<lambda>" in warning.qualname and not warning.restart_needed
+
+
+REVIVED = """
+    def handler():
+        return "handler v1"
+
+    class Panel:
+        def on_click(self):
+            return "on_click v1"
+
+        @property
+        def label(self):
+            return "label v1"
+
+    class Gone:
+        def who(self):
+            return "gone v1"
+"""
+
+
+def test_definitions_removed_then_brought_back_are_the_same_live_objects(project):
+    project.write("revived", REVIVED)
+    revived = project.load("revived")
+    handler, panel, gone = revived.handler, revived.Panel(), revived.Gone()
+    on_click = revived.Panel.on_click
+    project.write("revived", "class Panel:\n    pass\n")  # a save caught half-way, say
+    assert qtreload.check().ok
+    assert not hasattr(revived, "handler") and not hasattr(revived, "Gone")
+    assert not hasattr(revived.Panel, "on_click")
+    assert handler() == "handler v1" and on_click(panel) == "on_click v1"
+    # Brought back broken first: the failed reload must not lose the removed objects.
+    project.write("revived", REVIVED.replace("v1", "v2") + "    1 / 0\n")
+    assert not qtreload.check().ok
+    project.write("revived", REVIVED.replace("v1", "v3"))
+    assert qtreload.check().ok
+    assert revived.handler is handler and handler() == "handler v3"
+    assert revived.Panel.on_click is on_click and panel.on_click() == "on_click v3"
+    assert panel.label == "label v3"
+    assert revived.Gone is type(gone) and gone.who() == "gone v3"
