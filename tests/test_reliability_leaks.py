@@ -61,14 +61,14 @@ SAMPLE_EVERY = 50
 # RSS bound over the last 400 cycles (cycle 100 to 500; the first 100 let
 # pymalloc arenas and Qt's caches settle). How it was chosen: measured on the
 # reference VM (CPython 3.11.7, PyQt5 5.15, offscreen) with qtreload's tables
-# bounded (``_trim._accepted`` and ``_compiler._live`` made weak in a scratch
-# copy), growth was 92-220 KiB per run alone and 0 KiB inside the full suite.
-# Part of it is PyQt5 itself: creating a QWidget subclass leaves ~140 B of
-# Python objects in sip for good (plain ``exec`` of a class statement, no
-# qtreload), and every reload creates one. With the current tables, growth
-# was 1172 KiB ([body]: one ``_accepted`` entry, so one dead code object, per
-# reload) and 776 KiB ([lambda]: one ``_live`` entry per reload). The bound,
-# 640 KiB, is ~3x the worst clean figure and below both leaks.
+# bounded, growth was 92-248 KiB per run alone (12 runs, both variants) and
+# 0 KiB inside the full suite. Part of it is PyQt5 itself: creating a QWidget
+# subclass leaves ~140 B of Python objects in sip for good (plain ``exec`` of a
+# class statement, no qtreload), and every reload creates one. When
+# ``_trim._accepted`` kept one entry (so one dead code object) per reload,
+# growth was 1172-1224 KiB; when ``_compiler._live`` kept one entry per reload
+# ([lambda]), 776 KiB. The bound, 640 KiB, is ~2.6x the worst clean figure and
+# below both leaks.
 RSS_BOUND = 640 * 1024
 
 
