@@ -16,6 +16,7 @@ from __future__ import annotations
 import abc
 import enum
 import functools
+import logging
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,8 @@ from ._trim import call_trimmed
 #: A class rule looks at (old class, new class) and yields (reason, fatal).
 #: ``fatal`` means the live class cannot be patched: a restart is needed.
 ClassRule = Callable[[type, type], Iterable[tuple[str, bool]]]
+
+log = logging.getLogger("qtreload")
 
 _MISSING = object()
 # ``_abc_impl`` holds an ABC's registered virtual subclasses: the live one is kept.
@@ -467,28 +470,35 @@ class HotSwap:
             self._undo.append(("set", target, key, previous))
 
     def rollback(self) -> None:
-        """Undo the applied edits, newest first."""
+        """Undo the applied edits, newest first; one that cannot be undone does not stop it."""
         while self._undo:
             kind, target, key, value = self._undo.pop()
-            if kind == "set":
-                setattr(target, key, value)
-            elif kind == "attr":
-                _set_class_attr(target, key, value)
-            elif kind == "item":
-                if value is _MISSING:
-                    del target[key]
-                else:
-                    target[key] = value
-            elif kind == "cell":
-                if value is _MISSING:
-                    del target.cell_contents
-                else:
-                    target.cell_contents = value
-            elif kind in ("dict", "contents"):
-                target.clear()
-                target.update(value)
-            elif kind == "retrack":
-                _compiler.retrack(target, key)
+            try:
+                self._undo_one(kind, target, key, value)
+            except Exception:
+                log.exception("qtreload: could not undo a %s edit of %r", kind, target)
+
+    @staticmethod
+    def _undo_one(kind: str, target: Any, key: Any, value: Any) -> None:
+        if kind == "set":
+            setattr(target, key, value)
+        elif kind == "attr":
+            _set_class_attr(target, key, value, undo=True)
+        elif kind == "item":
+            if value is _MISSING:
+                del target[key]
+            else:
+                target[key] = value
+        elif kind == "cell":
+            if value is _MISSING:
+                del target.cell_contents
+            else:
+                target.cell_contents = value
+        elif kind in ("dict", "contents"):
+            target.clear()
+            target.update(value)
+        elif kind == "retrack":
+            _compiler.retrack(target, key)
 
 
 def _defines(value: Any, module: str, name: str) -> bool:
@@ -503,14 +513,26 @@ def _is_slot_of(value: Any, cls: type) -> bool:
     return isinstance(value, types.MemberDescriptorType) and value.__objclass__ is cls
 
 
-def _set_class_attr(cls: type, name: str, value: Any) -> None:
-    """Set (or with ``_MISSING`` delete) a class attribute, past Enum's member guard."""
+def _set_class_attr(cls: type, name: str, value: Any, undo: bool = False) -> None:
+    """Set (or with ``_MISSING`` delete) a class attribute, past Enum's member guard.
+
+    An undo goes past a metaclass that refuses it, where Python allows that.
+    """
     enum_class = isinstance(cls, enum.EnumMeta)
-    if value is _MISSING:
-        if name in cls.__dict__:
+    if value is _MISSING and name not in cls.__dict__:
+        return
+    try:
+        if value is _MISSING:
             (type.__delattr__ if enum_class else delattr)(cls, name)
-    else:
-        (type.__setattr__ if enum_class else setattr)(cls, name, value)
+        else:
+            (type.__setattr__ if enum_class else setattr)(cls, name, value)
+    except Exception:
+        if not undo:
+            raise
+        if value is _MISSING:
+            type.__delattr__(cls, name)
+        else:
+            type.__setattr__(cls, name, value)
 
 
 def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:

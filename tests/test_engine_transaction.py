@@ -257,3 +257,30 @@ def test_call_racing_a_check_that_drained_the_detector_waits_for_it(project, mon
     caller.join(10)
     checker.join(10)
     assert results == ["v2"]
+
+
+def test_undo_gets_past_a_metaclass_that_refuses_it(project):
+    project.write("stubborn", """
+        FROZEN = []
+
+        class Meta(type):
+            def __setattr__(cls, name, value):
+                if FROZEN or name.startswith("boom"):  # after one refusal, refuse all
+                    FROZEN.append(name)
+                    raise AttributeError(f"{name} refused")
+                super().__setattr__(name, value)
+
+        class K(metaclass=Meta):
+            LIMIT = 1
+
+            def m(self):
+                return "m v1"
+    """)
+    stubborn = project.load("stubborn")
+    K, instance = stubborn.K, stubborn.K()
+    before = live_state(stubborn)
+    project.edit("stubborn", "LIMIT = 1", "LIMIT = 2\n    boom = 3")
+    project.edit("stubborn", "m v1", "m v2")
+    assert not qtreload.check().ok
+    assert live_state(stubborn) == before and stubborn.FROZEN == []
+    assert K.LIMIT == 1 and instance.m() == "m v1" and not hasattr(K, "boom")
