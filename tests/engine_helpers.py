@@ -1,7 +1,6 @@
-"""Helpers shared by the engine tests: subprocess runs, snapshots of live state, log capture."""
+"""Helpers shared by the engine tests: subprocess runs and snapshots of live state."""
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -72,29 +71,3 @@ def _class_state(cls: type) -> dict[str, Any]:
         if isinstance(value, types.FunctionType):
             state[f"fn:{name}"] = _function_state(value)
     return state
-
-
-class LogCapture(logging.Handler):
-    """Collects records of the ``qtreload`` logger, whatever the root logger's level."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def at(self, level: int) -> list[logging.LogRecord]:
-        return [r for r in self.records if r.levelno == level]
-
-    def __enter__(self) -> LogCapture:
-        logger = logging.getLogger("qtreload")
-        self._level = logger.level
-        logger.addHandler(self)
-        logger.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        logger = logging.getLogger("qtreload")
-        logger.removeHandler(self)
-        logger.setLevel(self._level)
