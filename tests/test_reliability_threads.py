@@ -264,8 +264,9 @@ def test_call_right_after_a_save_runs_it_while_another_thread_checks(project):
             a, b = handler()
             if a != version:
                 stale.append((version, a))
+            deadline = time.monotonic() + 20
             while handler()[0] != version:  # let it go live before the next save
-                assert time.monotonic(), "unreachable"
+                assert time.monotonic() < deadline, f"version {version} never went live"
     finally:
         stop.set()
         thread.join(JOIN_TIMEOUT)
