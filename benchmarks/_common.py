@@ -103,7 +103,7 @@ def profile_summary(func: Callable[[], Any], limit: int = 10) -> str:
         start = next((i for i, x in enumerate(lines) if "ncalls" in x), 0)
         if not parts:
             parts.append(next((x.strip() for x in lines[:start] if "function calls" in x), ""))
-        parts.append(f"-- top {limit} by {order} time --")
+        parts.append(f"-- top {limit} by {'own' if order == 'tottime' else order} time --")
         parts += [x.rstrip() for x in lines[start:] if x.strip()]
     return "\n".join(parts)
 

@@ -403,11 +403,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="benchmark qtreload/ as of this commit (default: the work tree)")
     parser.add_argument("--retries", type=int, default=None,
                         help="runs again a job during which other processes used more than "
-                             "half a core, keeping the least disturbed (default 2, 0 with "
+                             "half a core, keeping the least disturbed (default 1, 0 with "
                              "--quick)")
+    parser.add_argument("--budget", type=float, default=240,
+                        help="seconds after which jobs are no longer waited for or run again")
     parser.add_argument("--max-wait", type=float, default=None,
                         help="seconds to wait before each job for other processes to leave "
-                             "the CPUs (default 10, 0 with --quick)")
+                             "the CPUs (default 5, 0 with --quick)")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
     only = set(args.only.replace(",", ""))
@@ -425,15 +427,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str | None) -> int:
-    max_wait = args.max_wait if args.max_wait is not None else (0 if args.quick else 10)
+    max_wait = args.max_wait if args.max_wait is not None else (0 if args.quick else 5)
     if args.retries is None:
-        args.retries = 0 if args.quick else 2
+        args.retries = 0 if args.quick else 1
     load: list[float] = []
     started = time.time()
     rows: list[dict] = []
     profiles: dict[str, str] = {}
     errors: list[str] = []
     for letter, scenario, params, pyc in jobs(config, only):
+        if time.time() - started > args.budget:
+            max_wait, args.retries = 0, 0  # out of time for patience
         busy = wait_for_quiet(max_wait) if max_wait else busy_cores(0.1)
         load.append(busy)
         t0 = time.perf_counter()
