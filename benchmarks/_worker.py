@@ -43,6 +43,19 @@ def _on_path(root: Path) -> None:
     importlib.invalidate_caches()
 
 
+def _ipython_missing() -> bool:
+    return importlib.util.find_spec("IPython") is None
+
+
+NO_IPYTHON = "not available: IPython is not installed (pip install -e '.[bench]')"
+
+
+def _unavailable(scenario: str, name: str, params: dict, unit: str, note: str,
+                 **extra: Any) -> dict:
+    return record(scenario, name, params, unit, [float("nan")], kind="unavailable", note=note,
+                  **extra)
+
+
 def _diff(a: list[float], b: list[float]) -> list[float]:
     return [y - x for x, y in zip(a, b, strict=True)]
 
@@ -54,7 +67,9 @@ def idle(p: dict) -> dict:
     """Per-call cost of the stale check and the wrappers, with ``n`` watched modules."""
     n, repeat, min_s = p["n"], p["repeat"], p["min_seconds"]
     # IPython is imported first so both reloaders see the same sys.modules.
-    from IPython.extensions.autoreload import ModuleReloader
+    ModuleReloader = None  # noqa: N806 (a class)
+    if not _ipython_missing():
+        from IPython.extensions.autoreload import ModuleReloader
     from PyQt5.QtCore import QCoreApplication
 
     import qtreload
@@ -83,15 +98,16 @@ def idle(p: dict) -> dict:
     emitters["m_direct"].sig.connect(receiver.on_sig)
     qtreload.connect(emitters["m_qt"].sig, receiver.on_sig)
 
-    ipy = ModuleReloader()
-    ipy.enabled = True
-    ipy.check_all = True
+    ipy = ModuleReloader() if ModuleReloader is not None else None
+    if ipy is not None:
+        ipy.enabled = True
+        ipy.check_all = True
 
     ns = {
         "direct": h.handler,
         "wrapped": qtreload.autoreload_slot(h.handler),
         "check": qtreload.check,
-        "ipy_check": ipy.check,
+        "ipy_check": ipy.check if ipy is not None else None,
         **{f"emit_{k}": e.sig.emit for k, e in emitters.items()},
     }
     prm = {"n": n}
@@ -124,9 +140,12 @@ def idle(p: dict) -> dict:
 
     samples, _ = per_call_ns("check()", ns, repeat, min_s)
     rows.append(record("a", "qtreload.check(), nothing changed", prm, "ns/call", samples))
-    samples, _ = per_call_ns("ipy_check()", ns, repeat, min_s)
-    rows.append(record("a", "IPython ModuleReloader.check(), check_all", prm, "ns/call",
-                       samples, sys_modules=len(sys.modules)))
+    label = "IPython ModuleReloader.check(), check_all"
+    if ipy is None:
+        rows.append(_unavailable("a", label, prm, "ns/call", NO_IPYTHON))
+    else:
+        samples, _ = per_call_ns("ipy_check()", ns, repeat, min_s)
+        rows.append(record("a", label, prm, "ns/call", samples, sys_modules=len(sys.modules)))
 
     # Without inotify (macOS, Windows, or the watch limit reached) the detector polls:
     # one stat per watched file per check. A second reloader watches the same files.
@@ -206,6 +225,10 @@ def _make_heap(module: Any, defs: int, size: int) -> list:
 def edit(p: dict) -> dict:
     """Time one function edit in a module of ``defs`` definitions, for qtreload or IPython."""
     tool, defs, heap_size, repeat = p["tool"], p["defs"], p["heap"], p["repeat"]
+    if tool != "qtreload" and _ipython_missing():
+        return {"rows": [_unavailable("b", "IPython superreload()", {"defs": defs,
+                                      "heap": heap_size}, "ms", NO_IPYTHON, stale=0,
+                                      tool=tool)], "profiles": {}, "info": {}}
     root = _tempdir()
     if tool == "qtreload":
         import qtreload
@@ -290,6 +313,10 @@ def get():
 def rapid(p: dict) -> dict:
     """``edits`` same-size edits, each followed at once by a reload attempt and a call."""
     tool, edits = p["tool"], p["edits"]
+    if tool == "ipython" and _ipython_missing():
+        return {"rows": [_unavailable("c", "IPython ModuleReloader.check() then call",
+                                      {"edits": edits}, "% latest", NO_IPYTHON, tool=tool,
+                                      latest=0, edits=edits)], "profiles": {}, "info": {}}
     root = _tempdir()
     if tool == "qtreload":
         import qtreload

@@ -271,6 +271,9 @@ def table_c(rows: list[dict]) -> list[str]:
             "time per edit", "target", "met?"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
+        if r["kind"] == "unavailable":
+            out.append(f"| {r['name']} | {r['note']} | | | {r['target'] or '—'} | — |")
+            continue
         out.append("| " + " | ".join([
             r["name"], f"{r['median']:.1f} % ({r['latest']}/{r['edits']})",
             "yes" if r["pyc_written"] else "no (compiles from source)",
@@ -343,9 +346,15 @@ def _git(*args: str) -> str:
 
 
 def machine(commit: str | None) -> dict[str, str]:
-    code = ("import PyQt5.QtCore as q, IPython, qtreload; from importlib.metadata import version;"
-            "print(q.PYQT_VERSION_STR, q.QT_VERSION_STR, IPython.__version__,"
-            " version('blinker'), qtreload.__version__, version('inotify_simple'))")
+    code = ("import PyQt5.QtCore as q, qtreload\n"
+            "from importlib.metadata import version\n"
+            "def v(name):\n"
+            "    try:\n"
+            "        return version(name)\n"
+            "    except Exception:\n"
+            "        return 'not-installed'\n"
+            "print(q.PYQT_VERSION_STR, q.QT_VERSION_STR, v('ipython'), v('blinker'),"
+            " qtreload.__version__, v('inotify_simple'))")
     versions = subprocess.run([sys.executable, "-c", code], cwd=str(HERE),
                               env=env_for_worker(QTRELOAD_ROOT, False),
                               capture_output=True, text=True).stdout.split()
