@@ -70,13 +70,16 @@ class Reloader:
         self._by_path: dict[str, list[str]] = {}
         self._ignored: set[str] = set()
         self._compiled: dict[str, tuple[bytes, types.CodeType]] = {}
-        self._inflight: dict[int, int] = {}
+        # Per thread: [depth of wrapped calls running]. A reload waits for the
+        # other threads' calls; the thread-local one-item list keeps the hot path cheap.
+        self._local = threading.local()
+        self._depths: dict[int, list[int]] = {}
         self._reloading_thread: int | None = None
         self._spy = _ImportSpy(self)
         # Hot-path flags, read without the lock.
-        self.enabled = False
-        #: Trigger point: run the stale check before wrapped handler calls.
-        self.check_before_calls = True
+        self._enabled = False
+        self._before_calls = True
+        self._gate = False  # enabled and checking before calls: one read on the hot path
         self._busy = False
         self._new_imports = True
         self._news = False  # a sync found a module whose file differs from what it runs
@@ -176,23 +179,44 @@ class Reloader:
         A call made inside another wrapped call on the same thread does no check:
         the outer call runs one version from start to end.
         """
-        tid = _get_ident()
-        inflight = self._inflight
-        depth = inflight.get(tid, 0)
-        inflight[tid] = depth + 1
+        try:
+            depth = self._local.depth
+        except AttributeError:
+            depth = self._local.depth = self._depths[_get_ident()] = [0]
+        outer = not depth[0]
+        depth[0] += 1
         try:
             # ``_pending()`` first: if another thread drained the change meanwhile,
             # it set ``_busy`` before, so this call waits for its reload.
-            if not depth and self.enabled and self.check_before_calls and (
-                    self._pending() or self._busy or self._new_imports):
-                inflight[tid] = depth
+            if outer and self._gate and (self._pending() or self._busy or self._new_imports):
+                depth[0] -= 1
                 try:
                     self._safe_check()
                 finally:
-                    inflight[tid] = depth + 1
+                    depth[0] += 1
             return call_trimmed(func, args, kwargs)
         finally:
-            inflight[tid] = depth
+            depth[0] -= 1
+
+    @property
+    def enabled(self) -> bool:
+        """Is the stale check on? (Set through :meth:`enable` and :meth:`disable`.)"""
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, on: bool) -> None:
+        self._enabled = bool(on)
+        self._gate = self._enabled and self._before_calls
+
+    @property
+    def check_before_calls(self) -> bool:
+        """Trigger point: run the stale check before wrapped handler calls."""
+        return self._before_calls
+
+    @check_before_calls.setter
+    def check_before_calls(self, on: bool) -> None:
+        self._before_calls = bool(on)
+        self._gate = self._enabled and self._before_calls
 
     def _safe_check(self) -> None:
         """A check that never raises: an error in qtreload must not reach Qt."""
@@ -256,7 +280,7 @@ class Reloader:
     def _wait_for_other_calls(self) -> None:
         me = threading.get_ident()
         deadline = time.monotonic() + INFLIGHT_TIMEOUT
-        while any(depth for tid, depth in list(self._inflight.items()) if tid != me):
+        while any(depth[0] for tid, depth in list(self._depths.items()) if tid != me):
             if time.monotonic() > deadline:
                 log.debug("qtreload: reloading while wrapped calls run in other threads")
                 return

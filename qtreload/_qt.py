@@ -22,6 +22,9 @@ from ._slot import checked
 
 log = logging.getLogger("qtreload")
 
+_call = reloader.call
+_NO_KWARGS: dict = {}
+
 # Wrappers made for handlers that are not QObject methods, by handler identity.
 _wrappers: dict[Any, list[weakref.ref]] = {}
 
@@ -38,17 +41,17 @@ class MethodProxy(QObject):
         self.setParent(receiver)
 
     def call(self, *args: Any) -> Any:
-        receiver = self.parent()
-        method = getattr(receiver, self.method_name, None) if receiver is not None else None
+        method = getattr(self.parent(), self.method_name, None)
         if method is None:
             if not self._reported:
                 self._reported = True
                 log.error("qtreload: %s.%s no longer exists (renamed or removed?); "
                           "the connection does nothing until it is restored",
-                          type(receiver).__qualname__, self.method_name)
+                          type(self.parent()).__qualname__, self.method_name)
             return None
-        self._reported = False
-        return reloader.call(method, args, {})
+        if self._reported:
+            self._reported = False
+        return _call(method, args, _NO_KWARGS)
 
 
 def _late_bound(obj: Any, name: str) -> Callable:
