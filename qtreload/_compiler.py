@@ -85,8 +85,8 @@ class _Tracker(ast.NodeTransformer):
         self._depth += 1
         self.generic_visit(node)
         self._depth -= 1
-        call = ast.Call(ast.Name(TRACK_NAME, ast.Load()), [node], [])
-        return ast.copy_location(call, node)
+        name = ast.copy_location(ast.Name(TRACK_NAME, ast.Load()), node)
+        return ast.copy_location(ast.Call(name, [node], []), node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         # Methods are reached through their class, not tracked as closures.
@@ -99,7 +99,7 @@ class _Tracker(ast.NodeTransformer):
 def compile_source(source: bytes, path: str) -> types.CodeType:
     """Compile module source as qtreload runs it. Raises SyntaxError naming the line."""
     tree = ast.parse(source, path)
-    tree = ast.fix_missing_locations(_Tracker().visit(tree))
+    tree = _Tracker().visit(tree)  # every node it adds has a location: no fix-up pass
     return compile(tree, path, "exec", dont_inherit=True)
 
 

@@ -153,11 +153,11 @@ class Reloader:
 
     def stale_hint(self) -> bool:
         """Cheap test: might a check have anything to do?"""
-        return self.enabled and (self._pending() or self._busy or self._new_imports)
+        return self._enabled and (self._pending() or self._busy or self._new_imports)
 
     def check(self) -> ReloadReport:
         """Reload whatever changed on disk; :data:`NOTHING` when nothing did."""
-        if not (self.enabled and (self._pending() or self._busy or self._new_imports)):
+        if not (self._enabled and (self._pending() or self._busy or self._new_imports)):
             return NOTHING
         return self._locked_check(())
 

@@ -36,12 +36,17 @@ class MethodProxy(QObject):
         super().__init__()
         self.method_name = name
         self._reported = False
+        # A weak ref is cheaper than parent(); parent() covers a receiver whose
+        # Python wrapper was collected while Qt kept the object.
+        self._receiver = weakref.ref(receiver)
         if self.thread() is not receiver.thread():
             self.moveToThread(receiver.thread())
         self.setParent(receiver)
 
     def call(self, *args: Any) -> Any:
-        method = getattr(self.parent(), self.method_name, None)
+        receiver = self._receiver()
+        method = getattr(receiver if receiver is not None else self.parent(),
+                         self.method_name, None)
         if method is None:
             if not self._reported:
                 self._reported = True
