@@ -215,8 +215,13 @@ class HotSwap:
         self.warnings.append(ReloadWarning(module, qualname, reason, restart))
 
     def plan_module(self, module: str, namespace: dict, old_ns: dict, removed: dict,
-                    old_code: Any, new_code: types.CodeType) -> None:
-        """Plan every edit for ``module`` (call after all modules are paired)."""
+                    old_code: Any, new_code: Any) -> None:
+        """Plan every edit for ``module`` (call after all modules are paired).
+
+        ``old_code`` and ``new_code``: the top-level code objects (or the module
+        code) that ran before and now, to re-code live closures; ``old_code``
+        None when the module was not compiled by qtreload.
+        """
         self._module = module
         for old, new in self._function_pairs:
             if new.__module__ == module:
@@ -395,7 +400,7 @@ class HotSwap:
         if namespace.get(name, _MISSING) is old_value and new_value is not old_value:
             self._edit("item", namespace, name, new_value)
 
-    def _plan_live_closures(self, module: str, old_code: Any, new_code: types.CodeType) -> None:
+    def _plan_live_closures(self, module: str, old_code: Any, new_code: Any) -> None:
         """Give live lambdas and nested functions the new code of their definition."""
         pairs, unmatched = _compiler.match_nested_codes(old_code, new_code)
         for code, replacement in pairs:
