@@ -20,7 +20,9 @@ after it or more than once, or that uses, while it runs, anything this module
 defines or assigns other than by importing it (a local decorator, base class or
 metaclass: it might touch this module's data, which the full run makes anew);
 ``from X import *`` after it; a syntax error (the full path reports it); an
-edit touching the first two lines (encoding).
+edit touching the first two lines (encoding); an edit that adds or removes
+lines when functions or classes follow it (their code, not re-run, would keep
+line numbers that no longer match the file).
 """
 from __future__ import annotations
 
@@ -94,6 +96,10 @@ def _find_chunk(info: ModuleInfo, source: bytes, path: str) -> Chunk | None:
         return None  # the line before continues into the chunk
     delta = len(new_lines) - len(old_lines)
     if region_last + delta < region_first:
+        return None
+    if delta and any(s.codes for s in statements[last:]):
+        # The code after the chunk would keep its old line numbers (wrong in
+        # tracebacks), since it does not run again: the full path recompiles it.
         return None
     encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
     if encoding == "utf-8":
