@@ -51,6 +51,7 @@ class Chunk:
     old_codes: list[types.CodeType]  # their top-level code objects before
     new_codes: list[types.CodeType]  # and now
     info: ModuleInfo  # the new source, described
+    names: frozenset[str]  # the module names it binds: the only ones it changes
 
 
 def find_chunk(info: ModuleInfo | None, source: bytes, path: str) -> Chunk | None:
@@ -68,13 +69,8 @@ def _find_chunk(info: ModuleInfo, source: bytes, path: str) -> Chunk | None:
     old_lines = info.source.splitlines(keepends=True)
     new_lines = source.splitlines(keepends=True)
     shortest = min(len(old_lines), len(new_lines))
-    prefix = 0
-    while prefix < shortest and old_lines[prefix] == new_lines[prefix]:
-        prefix += 1
-    suffix = 0
-    while (suffix < shortest - prefix
-           and old_lines[-1 - suffix] == new_lines[-1 - suffix]):
-        suffix += 1
+    prefix = _common_prefix(old_lines, new_lines, shortest)
+    suffix = _common_prefix(old_lines[::-1], new_lines[::-1], shortest - prefix)
     if prefix < 2 or prefix == len(old_lines) == len(new_lines):
         return None  # the encoding line may have changed; or nothing did
     # The changed lines of the committed source, 1-based and inclusive (may be empty).
@@ -118,7 +114,23 @@ def _find_chunk(info: ModuleInfo, source: bytes, path: str) -> Chunk | None:
     new_info = ModuleInfo(source, statements, global_names, info.future_flags)
     old_codes = [c for s in old for c in s.codes]
     new_codes = [c for s in new for c in s.codes]
-    return Chunk(code, first, last, old_codes, new_codes, new_info)
+    names = frozenset().union(*(s.binds for s in new))
+    return Chunk(code, first, last, old_codes, new_codes, new_info, names)
+
+
+def _common_prefix(a: list[bytes], b: list[bytes], limit: int) -> int:
+    """How many leading items ``a`` and ``b`` share (at most ``limit``).
+
+    A binary search on slice comparisons: the comparing is done in C.
+    """
+    low, high = 0, limit  # a[:low] == b[:low]; the answer is at most high
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _behaves_as_full_run(statements: tuple[Statement, ...], first: int, last: int,

@@ -121,15 +121,16 @@ class ReloadTransaction:
                              step.record.removed)
         swap.check_classes()
         for step in steps:
-            old_info = step.record.info
+            old_info, names = step.record.info, None
             if step.fast is not None:
                 old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
+                names = step.fast.names  # the fast path changed no other name
             else:
                 old_codes = old_info.codes() if old_info is not None else None
                 new_codes = step.info.codes() if step.info is not None else []
             swap.plan_module(step.record.name, step.namespace, step.snapshot,
-                             step.record.removed, old_codes, new_codes)
-        swap.plan_new_functions(step.namespace for step in steps)
+                             step.record.removed, old_codes, new_codes, names)
+        swap.plan_new_functions(self._changed_values(step) for step in steps)
         for imported, importer in self._from_imports():
             step = self._steps[imported.module]
             namespace = getattr(sys.modules.get(importer), "__dict__", None)
@@ -145,6 +146,16 @@ class ReloadTransaction:
                     swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
                                      step.namespace[name])
         return swap
+
+    @staticmethod
+    def _changed_values(step: _Step) -> dict:
+        """The part of the step's namespace the run can have changed."""
+        if step.fast is None:
+            return step.namespace
+        namespace = step.namespace
+        changed = {name: namespace[name] for name in step.fast.names if name in namespace}
+        changed["__name__"] = namespace["__name__"]
+        return changed
 
     def _from_imports(self) -> Iterable[tuple[FromImport, str]]:
         """``from X import NAME`` in watched modules that did not re-run, X re-ran.
