@@ -69,7 +69,7 @@ class Reloader:
         self._modules: dict[str, WatchedModule] = {}
         self._by_path: dict[str, list[str]] = {}
         self._ignored: set[str] = set()
-        self._compiled: dict[str, tuple[bytes, types.CodeType]] = {}
+        self._compiled: dict[str, _compiler.ModuleInfo] = {}
         # Per thread: [depth of wrapped calls running]. A reload waits for the
         # other threads' calls; the thread-local one-item list keeps the hot path cheap.
         self._local = threading.local()
@@ -365,9 +365,9 @@ class Reloader:
         return self.enabled and name != "__main__" and self.config.source_path(
             name, types.SimpleNamespace(__file__=path)) is not None
 
-    def on_compiled(self, name: str, source: bytes, code: types.CodeType) -> None:
-        """Import hook: ``name`` is about to run ``code``, compiled from ``source``."""
-        self._compiled[name] = (source, code)
+    def on_compiled(self, name: str, info: _compiler.ModuleInfo) -> None:
+        """Import hook: ``name`` is about to run the code compiled from ``info.source``."""
+        self._compiled[name] = info
         self._new_imports = True
 
     def _sync(self) -> None:
@@ -394,7 +394,8 @@ class Reloader:
                 continue
             if self._detector is not None:
                 self._detector.watch(path)
-            source, code = self._compiled.pop(name, (None, None))
+            info = self._compiled.pop(name, None)
+            source = info.source if info is not None else None
             try:
                 with open(path, "rb") as f:
                     disk = f.read()
@@ -402,7 +403,7 @@ class Reloader:
                 disk = None
             if source is None and disk is None:
                 continue
-            record = WatchedModule.from_source(name, module, path, source or disk, code)
+            record = WatchedModule.from_source(name, module, path, source or disk, info)
             self._modules[name] = record
             self._by_path.setdefault(path, []).append(name)
             if source is not None and disk is not None:

@@ -215,8 +215,14 @@ class HotSwap:
         self.warnings.append(ReloadWarning(module, qualname, reason, restart))
 
     def plan_module(self, module: str, namespace: dict, old_ns: dict, removed: dict,
-                    old_code: Any, new_code: types.CodeType) -> None:
-        """Plan every edit for ``module`` (call after all modules are paired)."""
+                    old_code: Any, new_code: Any, names: Iterable[str] | None = None) -> None:
+        """Plan every edit for ``module`` (call after all modules are paired).
+
+        ``old_code`` and ``new_code``: the top-level code objects (or the module
+        code) that ran before and now, to re-code live closures; ``old_code``
+        None when the module was not compiled by qtreload. ``names``: the only
+        names whose values the run can have changed (None: any).
+        """
         self._module = module
         for old, new in self._function_pairs:
             if new.__module__ == module:
@@ -224,9 +230,14 @@ class HotSwap:
         for mod, old, new in self._class_pairs:
             if mod == module:
                 self._plan_class(old, new)
-        for name, value in list(namespace.items()):
+        if names is None:
+            values, olds = list(namespace.items()), list(old_ns.items())
+        else:
+            values = [(name, namespace[name]) for name in names if name in namespace]
+            olds = [(name, old_ns[name]) for name in names if name in old_ns]
+        for name, value in values:
             self._plan_rebind_value(namespace, name, value)
-        for name, old in old_ns.items():
+        for name, old in olds:
             if isinstance(old, types.FunctionType) and self.mapped(namespace.get(name)) is not old:
                 self._displaced.append(old)
             if name not in namespace and _defines(old, module, name):
@@ -395,7 +406,7 @@ class HotSwap:
         if namespace.get(name, _MISSING) is old_value and new_value is not old_value:
             self._edit("item", namespace, name, new_value)
 
-    def _plan_live_closures(self, module: str, old_code: Any, new_code: types.CodeType) -> None:
+    def _plan_live_closures(self, module: str, old_code: Any, new_code: Any) -> None:
         """Give live lambdas and nested functions the new code of their definition."""
         pairs, unmatched = _compiler.match_nested_codes(old_code, new_code)
         for code, replacement in pairs:

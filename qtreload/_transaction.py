@@ -5,6 +5,11 @@ each in its own live module namespace (so new functions get the right
 globals). Only when all of them ran, and the hot-swap applied, is the result
 committed. On any error every namespace is restored from its snapshot and
 every hot-swap edit undone: no half-run module, no names left behind.
+
+A module whose save only edited function and class definitions takes the fast
+path (:mod:`._fastpath`): only those statements run, in the live namespace
+without clearing it, so everything else keeps its objects and module-level
+data survives. The snapshot, hot-swap and rollback are the same.
 """
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ._compiler import TRACK_NAME, compile_source, track
+from ._compiler import TRACK_NAME, ModuleInfo, compile_module, track
+from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap
 from ._imports import FromImport, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
@@ -30,6 +36,8 @@ class _Step:
     record: WatchedModule
     source: bytes
     code: types.CodeType | None = None
+    info: ModuleInfo | None = None  # the new source, described
+    fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
     snapshot: dict | None = None
 
     @property
@@ -57,8 +65,14 @@ class ReloadTransaction:
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
         for step in self._steps.values():
+            # A module that imports another one reloading now re-runs its imports.
+            if not step.record.imports.modules & self._steps.keys():
+                step.fast = find_chunk(step.record.info, step.source, step.record.path)
+            if step.fast is not None:
+                step.code, step.info = step.fast.code, step.fast.info
+                continue
             try:
-                step.code = compile_source(step.source, step.record.path)
+                step.code, step.info = compile_module(step.source, step.record.path)
             except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
                 return self._failed(step, exc)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
@@ -82,18 +96,20 @@ class ReloadTransaction:
             return self._failed(culprit, exc)
         for name in order:
             step = self._steps[name]
-            step.record.commit(step.source, step.code)
+            step.record.commit(step.source, step.info)
         return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
 
     def _execute(self, step: _Step) -> None:
         namespace = step.namespace
         step.snapshot = dict(namespace)
-        name = step.record.name
-        for key, value in list(namespace.items()):
-            submodule = isinstance(value, types.ModuleType) and value.__name__ == f"{name}.{key}"
-            if key not in _KEEP and not submodule:
-                del namespace[key]
-        namespace["__doc__"] = None
+        if step.fast is None:
+            name = step.record.name
+            for key, value in list(namespace.items()):
+                submodule = (isinstance(value, types.ModuleType)
+                             and value.__name__ == f"{name}.{key}")
+                if key not in _KEEP and not submodule:
+                    del namespace[key]
+            namespace["__doc__"] = None
         namespace[TRACK_NAME] = track
         exec(step.code, namespace)
 
@@ -105,9 +121,16 @@ class ReloadTransaction:
                              step.record.removed)
         swap.check_classes()
         for step in steps:
+            old_info, names = step.record.info, None
+            if step.fast is not None:
+                old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
+                names = step.fast.names  # the fast path changed no other name
+            else:
+                old_codes = old_info.codes() if old_info is not None else None
+                new_codes = step.info.codes() if step.info is not None else []
             swap.plan_module(step.record.name, step.namespace, step.snapshot,
-                             step.record.removed, step.record.code, step.code)
-        swap.plan_new_functions(step.namespace for step in steps)
+                             step.record.removed, old_codes, new_codes, names)
+        swap.plan_new_functions(self._changed_values(step) for step in steps)
         for imported, importer in self._from_imports():
             step = self._steps[imported.module]
             namespace = getattr(sys.modules.get(importer), "__dict__", None)
@@ -124,8 +147,21 @@ class ReloadTransaction:
                                      step.namespace[name])
         return swap
 
+    @staticmethod
+    def _changed_values(step: _Step) -> dict:
+        """The part of the step's namespace the run can have changed."""
+        if step.fast is None:
+            return step.namespace
+        namespace = step.namespace
+        changed = {name: namespace[name] for name in step.fast.names if name in namespace}
+        changed["__name__"] = namespace["__name__"]
+        return changed
+
     def _from_imports(self) -> Iterable[tuple[FromImport, str]]:
-        """``from X import NAME`` in watched modules that did not re-run, X re-ran."""
+        """``from X import NAME`` in watched modules that did not re-run, X re-ran.
+
+        (A module on the fast path never has its imports among the changed ones.)
+        """
         for name, record in self._watched.items():
             if name in self._steps:
                 continue

@@ -10,6 +10,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._compiler import ModuleInfo
 from ._imports import ModuleImports, scan_imports
 
 #: A module that sets ``__qtreload__ = False`` at top level is never watched.
@@ -72,7 +73,9 @@ class WatchedModule:
     is_package: bool
     fingerprint: bytes
     imports: ModuleImports
-    code: types.CodeType | None = None  # what qtreload compiled, if it did
+    #: The source it runs and its top-level statements, if qtreload compiled it
+    #: (modules imported before qtreload was enabled have none until a reload).
+    info: ModuleInfo | None = None
     disk: bytes | None = None  # newer source on disk, not committed yet
     failed: bytes | None = None  # fingerprint whose reload failed (reported once)
     blocked_by: frozenset[str] = frozenset()  # failed only with these (broken) modules
@@ -83,20 +86,20 @@ class WatchedModule:
 
     @classmethod
     def from_source(cls, name: str, module: types.ModuleType, path: str, source: bytes,
-                    code: types.CodeType | None = None) -> WatchedModule:
+                    info: ModuleInfo | None = None) -> WatchedModule:
         is_package = hasattr(module, "__path__")
         imports = scan_imports(source, name, is_package)
-        return cls(name, path, is_package, fingerprint(source), imports, code,
+        return cls(name, path, is_package, fingerprint(source), imports, info,
                    module=weakref.ref(module))
 
     def runs_in(self, module: types.ModuleType | None) -> bool:
         """Is ``module`` (what ``sys.modules`` holds now) the module this record is about?"""
         return module is not None and self.module is not None and self.module() is module
 
-    def commit(self, source: bytes, code: types.CodeType) -> None:
-        """The live module now runs ``source``."""
+    def commit(self, source: bytes, info: ModuleInfo) -> None:
+        """The live module now runs ``source`` (described by ``info``)."""
         self.fingerprint = fingerprint(source)
         self.imports = scan_imports(source, self.name, self.is_package)
-        self.code = code
+        self.info = info
         self.disk = self.failed = None
         self.blocked_by = frozenset()

@@ -11,6 +11,7 @@ SCRIPT1 = """
     import {p}mod2
     from {p}state import RUNS
     RUNS.append("script1")
+    LABEL = "script1 version 1"  # a module-level edit: each save re-runs the module
 
     def main():
         print("script1 version 1")
@@ -22,6 +23,7 @@ MOD2 = {
         import {p}mod3
         from {p}state import RUNS
         RUNS.append("mod2")
+        LABEL = "mod2 version 1"
 
         def func2():
             print("mod2 version 1")
@@ -31,6 +33,7 @@ MOD2 = {
         from {p}mod3 import func3
         from {p}state import RUNS
         RUNS.append("mod2")
+        LABEL = "mod2 version 1"
 
         def func2():
             print("mod2 version 1")
@@ -41,6 +44,7 @@ MOD2 = {
 MOD3 = """
     from {p}state import RUNS
     RUNS.append("mod3")
+    LABEL = "mod3 version 1"
 
     def func3():
         print("mod3 version 1")

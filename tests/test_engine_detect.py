@@ -11,6 +11,7 @@ import qtreload
 WATCHED = """
     from {p}state import RUNS
     RUNS.append("watched")
+    LABEL = "v1"  # a module-level edit: each save re-runs the module (no fast path)
 
     def version():
         return "v1"

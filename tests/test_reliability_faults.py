@@ -812,6 +812,7 @@ def on_send(sender, **kwargs):
 
 BUS.ping.emit()
 SIGNAL.send("module")
+EDITION = "@V@"  # a module-level edit: each save re-runs the top level (no fast path)
 '''
 
 
