@@ -91,14 +91,9 @@ def default_toggles(reloader: Reloader = default_reloader) -> list[Toggle]:
         else:
             reloader.disable()
 
-    calls: Toggle
-    if hasattr(reloader, "check_before_calls"):
-        calls = Toggle("Before wrapped calls", lambda: bool(reloader.check_before_calls),
-                       lambda on: setattr(reloader, "check_before_calls", on),
-                       "Check before each @autoreload_slot / qtreload.connect handler")
-    else:  # an engine without the switch always checks before wrapped calls
-        calls = Toggle("Before wrapped calls", lambda: True, None,
-                       "Always on: this qtreload engine cannot switch it off")
+    calls = Toggle("Before wrapped calls", lambda: reloader.check_before_calls,
+                   lambda on: setattr(reloader, "check_before_calls", on),
+                   "Check before each @autoreload_slot / qtreload.connect handler")
     return [Toggle("Autoreload", lambda: reloader.enabled, set_enabled,
                    "Watch modules and reload them when their files change"),
             calls, _event_hook_toggle()]
@@ -117,12 +112,10 @@ def _switch(toggles: Sequence[Toggle], wanted: Sequence[bool]) -> None:
 def _event_hook_toggle() -> Toggle:
     """The input-event trigger of ``qtreload._eventhook``; off uninstalls it, on puts it back."""
     label = "Before input events"
-    try:
-        from . import _eventhook as hook
-        current, install, uninstall = hook.current, hook.install, hook.uninstall
-        timer_events = hook.TIMER_EVENTS
-    except (ImportError, AttributeError):
-        return Toggle(label, lambda: False, None, "Not available in this qtreload version")
+    from . import _eventhook as hook
+
+    current, install, uninstall, timer_events = (
+        hook.current, hook.install, hook.uninstall, hook.TIMER_EVENTS)
     kept: dict[str, Any] = {}  # the settings of the hook last switched off
 
     def set_on(on: bool) -> None:

@@ -16,9 +16,9 @@ through ``qtreload.connect`` ("blinker"). Rows that could segfault run in a
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
-import sysconfig
 from pathlib import Path
 
 import blinker
@@ -704,9 +704,11 @@ def test_connected_method_removed_from_class_no_segfault(tmp_path, deco):
 
 
 def _stdlib_extension(stem: str) -> Path | None:
-    dynload = Path(sysconfig.get_paths()["platstdlib"]) / "lib-dynload"
-    found = sorted(dynload.glob(f"{stem}.*.so")) if dynload.is_dir() else []
-    return found[0] if found else None
+    """The shared library of stdlib module ``stem`` (found through the module: in a
+    virtualenv ``sysconfig``'s stdlib path has no lib-dynload)."""
+    spec = importlib.util.find_spec(stem)
+    origin = getattr(spec, "origin", None) or ""
+    return Path(origin) if origin.endswith(".so") else None
 
 
 C_EXT_SCRIPT = """

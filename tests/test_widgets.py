@@ -165,8 +165,6 @@ def test_menu_autoreload_switch_really_stops_and_restarts_reloading(qtbot, proje
 
 
 def test_menu_wrapped_calls_trigger_really_switches(qtbot, project):
-    if not hasattr(qtreload.reloader, "check_before_calls"):
-        pytest.skip("the engine has no Reloader.check_before_calls switch yet")
     menu = QMenu()
     qtbot.addWidget(menu)
     sub = install_menu(menu)
@@ -191,8 +189,6 @@ def test_menu_wrapped_calls_trigger_really_switches(qtbot, project):
 
 
 def test_menu_input_events_trigger_reloads_plain_pyqt_handlers(qtbot, project):
-    if widgets._event_hook_toggle().set is None:
-        pytest.skip("no qtreload._eventhook with install/uninstall/current")
     window = QMainWindow()
     qtbot.addWidget(window)
     menu = install_menu(window.menuBar())
