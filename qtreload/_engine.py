@@ -50,8 +50,8 @@ class _ImportSpy(importlib.abc.MetaPathFinder):
     def __init__(self, reloader: Reloader) -> None:
         self._reloader = reloader
 
-    def find_spec(self, *args: Any, **kwargs: Any) -> None:
-        self._reloader._new_imports = True
+    def find_spec(self, fullname: str, *args: Any, **kwargs: Any) -> None:
+        self._reloader.note_import(fullname)
         return None
 
 
@@ -82,6 +82,7 @@ class Reloader:
         self._gate = False  # enabled and checking before calls: one read on the hot path
         self._busy = False
         self._new_imports = True
+        self._imported: set[str] | None = None  # to look at in the next sync; None: all
         self._news = False  # a sync found a module whose file differs from what it runs
 
     # -- switching ------------------------------------------------------------
@@ -236,7 +237,8 @@ class Reloader:
             try:
                 if self._new_imports:
                     self._new_imports = False
-                    self._sync_modules()
+                    names, self._imported = self._imported, set()
+                    self._sync_modules(names)
                 changed = self._read_changes() or self._news
                 self._news = False
                 for name in forced:
@@ -368,6 +370,13 @@ class Reloader:
     def on_compiled(self, name: str, info: _compiler.ModuleInfo) -> None:
         """Import hook: ``name`` is about to run the code compiled from ``info.source``."""
         self._compiled[name] = info
+        self.note_import(name)
+
+    def note_import(self, name: str) -> None:
+        """An import of ``name`` started: the next check looks at that module only."""
+        names = self._imported
+        if names is not None:
+            names.add(name)
         self._new_imports = True
 
     def _sync(self) -> None:
@@ -376,15 +385,27 @@ class Reloader:
         if self._news:
             self._new_imports = True  # the check's fast path must look
 
-    def _sync_modules(self) -> None:
+    def _sync_modules(self, names: set[str] | None = None) -> None:
         """Watch modules imported since the last check; forget removed ones.
 
-        Sets ``_news`` if a newly watched module's file already differs from what it runs.
+        ``names``: only those modules (the imports seen since the last sync), so
+        an import costs the same whatever the number of watched modules; None:
+        all of ``sys.modules``. Sets ``_news`` if a newly watched module's file
+        already differs from what it runs.
         """
-        modules = dict(sys.modules)
-        for name, record in list(self._modules.items()):
-            if not record.runs_in(modules.get(name)):
-                self._forget(name)  # gone, or re-imported: another module object
+        if names is None:
+            modules = dict(sys.modules)
+            for name, record in list(self._modules.items()):
+                if not record.runs_in(modules.get(name)):
+                    self._forget(name)  # gone, or re-imported: another module object
+        else:
+            modules = {name: sys.modules.get(name) for name in names}
+            for name, module in modules.items():
+                record = self._modules.get(name)
+                if module is None and self._imported is not None:
+                    self._imported.add(name)  # still importing: look again next time
+                elif record is not None and not record.runs_in(module):
+                    self._forget(name)  # re-imported: another module object
         for name, module in modules.items():
             if name in self._modules or name in self._ignored or module is None:
                 continue
