@@ -32,8 +32,9 @@ _get_ident = threading.get_ident
 
 _EMPTY = fingerprint(b"")
 
-#: How long a reload waits for wrapped calls running in other threads to finish.
-INFLIGHT_TIMEOUT = 2.0
+#: How long a reload waits for wrapped calls running in other threads to finish
+#: before it is deferred to the next check (the waiting thread is blocked meanwhile).
+INFLIGHT_TIMEOUT = 1.0
 
 
 def disabled_by_environment() -> bool:
@@ -83,6 +84,7 @@ class Reloader:
         self._busy = False
         self._new_imports = True
         self._imported: set[str] | None = None  # to look at in the next sync; None: all
+        self._known: set[str] = set()  # the sys.modules names the last syncs looked at
         self._news = False  # a sync found a module whose file differs from what it runs
 
     # -- switching ------------------------------------------------------------
@@ -271,7 +273,12 @@ class Reloader:
     def _run(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
         self._reloading_thread = threading.get_ident()
         try:
-            self._wait_for_other_calls()
+            if not self._other_calls_finished():
+                # Reloading now would let a running call see half old, half new
+                # code: leave it to the next check.
+                self._news = self._new_imports = True
+                log.info("qtreload: reload deferred while a wrapped call runs in another thread")
+                return NOTHING
             report = ReloadTransaction(stale, self._modules, self.rules).run()
             _compiler.forget_dead()
         finally:
@@ -279,14 +286,15 @@ class Reloader:
         self._publish(report, stale)
         return report
 
-    def _wait_for_other_calls(self) -> None:
+    def _other_calls_finished(self) -> bool:
+        """Wait (a little) for wrapped calls running in other threads to return."""
         me = threading.get_ident()
         deadline = time.monotonic() + INFLIGHT_TIMEOUT
         while any(depth[0] for tid, depth in list(self._depths.items()) if tid != me):
             if time.monotonic() > deadline:
-                log.debug("qtreload: reloading while wrapped calls run in other threads")
-                return
+                return False
             time.sleep(0.0005)
+        return True
 
     def _publish(self, report: ReloadReport, stale: dict[WatchedModule, bytes]) -> None:
         if report.failures:
@@ -398,7 +406,13 @@ class Reloader:
             for name, record in list(self._modules.items()):
                 if not record.runs_in(modules.get(name)):
                     self._forget(name)  # gone, or re-imported: another module object
+            self._known = set(modules)
         else:
+            # Also what entered sys.modules without an import the spy saw
+            # (``sys.modules[name] = module_from_spec(...)``): a set difference in C.
+            self._known &= sys.modules.keys()
+            names = names | (sys.modules.keys() - self._known)
+            self._known |= names
             modules = {name: sys.modules.get(name) for name in names}
             for name, module in modules.items():
                 record = self._modules.get(name)

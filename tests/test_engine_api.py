@@ -133,6 +133,12 @@ SLOW = """
         STARTED.set()
         time.sleep(0.3)
         return (first, PART_TWO)
+
+    def very_slow_both(seconds):
+        first = PART_ONE
+        STARTED.set()
+        time.sleep(seconds)
+        return (first, PART_TWO)
 """
 
 
@@ -203,6 +209,25 @@ def test_nested_call_does_not_reload_in_the_middle_of_the_outer_call(slow):
     assert reports[0].reloaded == (module.__name__,)
     assert time.monotonic() - begin < INFLIGHT_TIMEOUT  # no stall until the timeout
     assert both() == ("one v2", "two v2")
+
+
+def test_reload_is_deferred_while_a_long_call_runs_in_another_thread(slow):
+    """A call longer than the wait is never cut in half: the reload waits for the next check."""
+    project, module, started = slow
+    very_slow_both = module.very_slow_both
+    thread, results = in_thread(
+        lambda: reloader.call(very_slow_both, (INFLIGHT_TIMEOUT + 0.5,), {}))
+    assert started.wait(10)  # the call is half-way through
+    started.clear()
+    project.path("slow").write_text(project.path("slow").read_text().replace("v1", "v2"))
+    begin = time.monotonic()
+    assert qtreload.check().reloaded == ()  # deferred, nothing changed
+    assert INFLIGHT_TIMEOUT <= time.monotonic() - begin < INFLIGHT_TIMEOUT + 0.4
+    assert module.both() == ("one v1", "two v1")
+    thread.join(10)
+    assert results == [("one v1", "two v1")]  # all old, never half and half
+    assert qtreload.check().reloaded == (module.__name__,)  # the next check reloads
+    assert module.both() == ("one v2", "two v2")
 
 
 def test_module_that_calls_check_at_top_level_does_not_recurse(project):

@@ -1,6 +1,7 @@
 """The watch list: which imported modules qtreload watches, and how to change it."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 
@@ -58,6 +59,21 @@ def test_module_imported_after_start_is_watched_from_then_on(project):
     project.edit("late", "late v1", "late v2")
     assert qtreload.check().reloaded == (project.name("late"),)
     assert late.f() == "late v2"
+
+
+def test_module_put_into_sys_modules_by_a_plugin_loader_is_watched(project):
+    """``module_from_spec`` + ``sys.modules[name] = m``: no import the spy sees."""
+    path = project.write("plugin", "def f():\n    return 'plugin v1'\n")
+    project.write("other", "X = 1\n")
+    spec = importlib.util.spec_from_file_location(project.name("plugin"), path)
+    plugin = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = plugin
+    spec.loader.exec_module(plugin)
+    project.load("other")  # any later import: the next check looks at what is new
+    qtreload.check()
+    project.edit("plugin", "plugin v1", "plugin v2")
+    assert qtreload.check().reloaded == (project.name("plugin"),)
+    assert plugin.f() == "plugin v2"
 
 
 def test_opted_out_module_is_not_watched(project):
