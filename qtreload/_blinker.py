@@ -10,7 +10,6 @@ plain blinker ``WeakMethod`` would be: qt-blinker-facts §8).
 from __future__ import annotations
 
 import inspect
-import types
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import blinker
 
 from ._default import reloader
+from ._handlers import current, handler_key
 
 # Per signal: the receiver made for each handler (keyed like blinker's make_id).
 _receivers: weakref.WeakKeyDictionary[blinker.Signal, dict[Any, Callable]] = (
@@ -25,32 +25,15 @@ _receivers: weakref.WeakKeyDictionary[blinker.Signal, dict[Any, Callable]] = (
 )
 
 
-def _key(handler: Callable) -> Any:
-    if isinstance(handler, types.MethodType):
-        return (id(handler.__func__), id(handler.__self__))
-    return id(handler)
-
-
-def _target(handler: Callable, weak: bool, on_dead: Callable) -> Callable[[], Callable | None]:
-    """A getter for the handler's current code (None once the handler was collected)."""
-    if isinstance(handler, types.MethodType):
-        obj, name = handler.__self__, handler.__name__
-        if not weak:
-            return lambda: getattr(obj, name)
-        ref = weakref.ref(obj, on_dead)
-        return lambda: None if (o := ref()) is None else getattr(o, name)
-    if not weak:
-        return lambda: handler
-    return weakref.ref(handler, on_dead)
-
-
 def connect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY,
             weak: bool = True) -> Callable:
     """Connect ``handler`` to a blinker signal; each send checks for reloads first."""
     connected = _receivers.setdefault(signal, {})
-    key = _key(handler)
+    key = handler_key(handler)
     if key in connected:
-        return handler  # blinker calls a receiver once, however often it is connected
+        # blinker's rule: one receiver, called once per send, for every sender given.
+        signal.connect(connected[key], sender=sender, weak=False)
+        return handler
 
     signal_ref = weakref.ref(signal)  # a strong one would keep the signal alive forever
 
@@ -59,7 +42,7 @@ def connect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY
         if receiver is not None and live_signal is not None:
             live_signal.disconnect(receiver)
 
-    target = _target(handler, weak, on_dead)
+    target = current(handler, weak, on_dead)
     call = reloader.call
     func = getattr(handler, "__func__", handler)
     if inspect.iscoroutinefunction(func):
@@ -78,8 +61,12 @@ def connect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY
 
 
 def disconnect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY) -> None:
-    """Disconnect what :func:`connect` connected for ``handler``."""
-    receiver = _receivers.get(signal, {}).pop(_key(handler), None)
+    """Disconnect what :func:`connect` connected for ``handler`` (from ``sender``, or all)."""
+    connected = _receivers.get(signal, {})
+    key = handler_key(handler)
+    receiver = connected.get(key)
     if receiver is None:
         raise ValueError(f"qtreload: {handler!r} is not connected to {signal!r}")
     signal.disconnect(receiver, sender=sender)
+    if id(receiver) not in signal.receivers:
+        del connected[key]

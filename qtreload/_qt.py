@@ -18,24 +18,34 @@ from typing import Any
 
 from ._compat import QMetaMethod, QObject, pyqtBoundSignal, wrappertype
 from ._default import reloader
-from ._slot import checked
+from ._handlers import Getter, current, handler_key, looked_up_by_name
 
 log = logging.getLogger("qtreload")
 
 _call = reloader.call
 _NO_KWARGS: dict = {}
 
-# Wrappers made for handlers that are not QObject methods, by handler identity.
-_wrappers: dict[Any, list[weakref.ref]] = {}
+# Slots made for handlers that are not QObject methods, by handler identity
+# (an entry goes when its last slot is freed, i.e. disconnected or its sender deleted).
+_slots: dict[Any, list[weakref.ref]] = {}
 
 
 class MethodProxy(QObject):
-    """Calls ``parent().<name>(...)`` through the reloader; owned by the receiver."""
+    """Calls the receiver's method through the reloader; owned by the receiver.
 
-    def __init__(self, receiver: QObject, name: str) -> None:
+    The method is looked up by name at each call; one made by hand with
+    ``types.MethodType`` (not found by name) keeps its function instead.
+    """
+
+    def __init__(self, method: types.MethodType) -> None:
         super().__init__()
-        self.method_name = name
+        receiver = method.__self__
+        self.method_name = getattr(method, "__name__", "?")
+        self.key = handler_key(method)
         self._reported = False
+        by_name = looked_up_by_name(method)
+        self._name = self.method_name if by_name else None
+        self._func = None if by_name else method.__func__  # held: never freed under Qt
         # A weak ref is cheaper than parent(); parent() covers a receiver whose
         # Python wrapper was collected while Qt kept the object.
         self._receiver = weakref.ref(receiver)
@@ -45,53 +55,52 @@ class MethodProxy(QObject):
 
     def call(self, *args: Any) -> Any:
         receiver = self._receiver()
-        method = getattr(receiver if receiver is not None else self.parent(),
-                         self.method_name, None)
+        if receiver is None:
+            receiver = self.parent()
+        if self._name is None:
+            method = types.MethodType(self._func, receiver)
+        else:
+            method = getattr(receiver, self._name, None)
         if method is None:
             if not self._reported:
                 self._reported = True
                 log.error("qtreload: %s.%s no longer exists (renamed or removed?); "
                           "the connection does nothing until it is restored",
-                          type(self.parent()).__qualname__, self.method_name)
+                          type(receiver).__qualname__, self.method_name)
             return None
         if self._reported:
             self._reported = False
         return _call(method, args, _NO_KWARGS)
 
 
-def _late_bound(obj: Any, name: str) -> Callable:
-    """A checked caller of ``obj.<name>`` that holds ``obj`` weakly (as PyQt does)."""
-    ref = weakref.ref(obj)
+def _checked(get: Getter, name: str) -> Callable:
+    """A slot that runs the stale check, then the handler's current code, trimmed."""
+    def slot(*args: Any) -> Any:
+        target = get()
+        return None if target is None else _call(target, args, _NO_KWARGS)
 
-    def method(*args: Any) -> Any:
-        target = ref()
-        return None if target is None else getattr(target, name)(*args)
-
-    method.__name__ = method.__qualname__ = name
-    return checked(method)
-
-
-def _handler_key(handler: Any) -> Any:
-    self = getattr(handler, "__self__", None)
-    if self is not None and not isinstance(handler, types.BuiltinFunctionType):
-        return (id(self), handler.__name__)
-    return id(handler)
+    slot.__name__ = slot.__qualname__ = name
+    return slot
 
 
 def connect(signal: pyqtBoundSignal, handler: Callable, **options: Any) -> Any:
     """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
-    self = getattr(handler, "__self__", None)
-    if isinstance(handler, types.MethodType) and isinstance(self, QObject):
-        proxy = MethodProxy(self, handler.__name__)
-        return signal.connect(proxy.call, **options)
-    if isinstance(handler, types.MethodType):
-        wrapper = _late_bound(self, handler.__name__)
-    else:
-        wrapper = checked(handler)
-    connection = signal.connect(wrapper, **options)
-    refs = _wrappers.setdefault(_handler_key(handler), [])
-    refs[:] = [r for r in refs if r() is not None]
-    refs.append(weakref.ref(wrapper))
+    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+        return signal.connect(MethodProxy(handler).call, **options)
+    # Like PyQt: a plain object's method is held weakly, anything else strongly.
+    get = current(handler, weak=isinstance(handler, types.MethodType))
+    slot = _checked(get, getattr(handler, "__name__", type(handler).__name__))
+    connection = signal.connect(slot, **options)
+    key = handler_key(handler)
+
+    def forget(ref: weakref.ref) -> None:
+        refs = _slots.get(key, [])
+        if ref in refs:
+            refs.remove(ref)
+        if not refs:
+            _slots.pop(key, None)
+
+    _slots.setdefault(key, []).append(weakref.ref(slot, forget))
     return connection
 
 
@@ -114,16 +123,17 @@ def disconnect(signal: pyqtBoundSignal, handler: Callable) -> None:
 
 
 def _candidates(handler: Callable) -> Iterator[Callable]:
-    self = getattr(handler, "__self__", None)
-    if isinstance(handler, types.MethodType) and isinstance(self, QObject):
-        for proxy in self.findChildren(MethodProxy):
-            if proxy.method_name == handler.__name__:
+    key = handler_key(handler)
+    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+        name = getattr(handler, "__name__", None)
+        for proxy in handler.__self__.findChildren(MethodProxy):
+            if proxy.key == key or (proxy._name is not None and proxy._name == name):
                 yield proxy.call
         return
-    for ref in _wrappers.get(_handler_key(handler), ()):
-        wrapper = ref()
-        if wrapper is not None:
-            yield wrapper
+    for ref in list(_slots.get(key, ())):
+        slot = ref()
+        if slot is not None:
+            yield slot
 
 
 def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:

@@ -139,3 +139,20 @@ def test_named_signal_and_async_receivers():
         assert [r for _, r in result] == [("async", "s")]
     finally:
         qtreload.disconnect(signal, handler)
+
+
+def test_one_handler_for_several_senders_like_blinker():
+    signal, a, b, c = blinker.Signal(), object(), object(), object()
+    calls = []
+
+    def handler(sender):
+        calls.append(sender)
+
+    qtreload.connect(signal, handler, sender=a)
+    qtreload.connect(signal, handler, sender=b)
+    for sender in (a, b, c):
+        signal.send(sender)
+    assert calls == [a, b]
+    qtreload.disconnect(signal, handler)
+    signal.send(a)
+    assert calls == [a, b]

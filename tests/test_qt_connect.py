@@ -330,3 +330,55 @@ def test_type_error_from_a_c_callable_is_not_swallowed(qtbot):
         texts.sent.emit("x")
     assert [type(exc) for _, exc, _ in caught] == [TypeError]
     assert results == ["x"]
+
+
+def test_plain_object_method_gets_trimmed_arguments_like_a_direct_connection(qtbot):
+    class Plain:
+        def __init__(self):
+            self.calls = []
+
+        def handle(self):
+            self.calls.append(())
+
+    button, direct, through = QPushButton(), Plain(), Plain()
+    qtbot.addWidget(button)
+    button.clicked.connect(direct.handle)
+    qtreload.connect(button.clicked, through.handle)
+    button.click()
+    assert through.calls == direct.calls == [()]
+
+
+def test_method_made_by_hand_from_a_callable_is_called_and_kept(qtbot):
+    """``MethodType(callable_obj, qobject)``: PyQt borrows it (facts §1); qtreload keeps it."""
+    calls = []
+
+    class Callable:
+        __name__ = "by_hand"
+
+        def __call__(self, receiver, *args):
+            calls.append((receiver, args))
+
+    import types
+
+    emitter, rec = Emitter(), Recorder()
+    method = types.MethodType(Callable(), rec)
+    qtreload.connect(emitter.fired, method)
+    del method
+    gc.collect()
+    emitter.fired.emit(5)
+    assert calls == [(rec, (5,))]
+
+
+def test_slots_for_dead_senders_are_forgotten(qtbot):
+    from qtreload import _qt
+
+    before = len(_qt._slots)
+    emitters = [Emitter() for _ in range(50)]
+    for emitter in emitters:
+        qtreload.connect(emitter.fired, lambda value: None)
+    assert len(_qt._slots) == before + 50
+    del emitters, emitter
+    gc.collect()
+    qtbot.wait(10)  # PyQt deletes its internal slot proxies with deleteLater
+    gc.collect()
+    assert len(_qt._slots) == before
