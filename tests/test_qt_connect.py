@@ -372,13 +372,13 @@ def test_method_made_by_hand_from_a_callable_is_called_and_kept(qtbot):
 def test_slots_for_dead_senders_are_forgotten(qtbot):
     from qtreload import _qt
 
-    before = len(_qt._slots)
-    emitters = [Emitter() for _ in range(50)]
-    for emitter in emitters:
-        qtreload.connect(emitter.fired, lambda value: None)
-    assert len(_qt._slots) == before + 50
+    handlers = [lambda value: None for _ in range(50)]
+    emitters = [Emitter() for _ in handlers]
+    for emitter, handler in zip(emitters, handlers, strict=True):
+        qtreload.connect(emitter.fired, handler)
+    assert all(id(handler) in _qt._slots for handler in handlers)
     del emitters, emitter
     gc.collect()
     qtbot.wait(10)  # PyQt deletes its internal slot proxies with deleteLater
     gc.collect()
-    assert len(_qt._slots) == before
+    assert not any(id(handler) in _qt._slots for handler in handlers)
