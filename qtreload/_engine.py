@@ -18,7 +18,8 @@ import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import _compiler
+from . import _closures, _loader
+from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
 from ._hotswap import ClassRule
 from ._report import NOTHING, ReloadFailure, ReloadReport
@@ -70,7 +71,7 @@ class Reloader:
         self._modules: dict[str, WatchedModule] = {}
         self._by_path: dict[str, list[str]] = {}
         self._ignored: set[str] = set()
-        self._compiled: dict[str, _compiler.ModuleInfo] = {}
+        self._compiled: dict[str, ModuleInfo] = {}
         # Per thread: [depth of wrapped calls running]. A reload waits for the
         # other threads' calls; the thread-local one-item list keeps the hot path cheap.
         self._local = threading.local()
@@ -101,7 +102,7 @@ class Reloader:
                 self._pending = self._detector.pending
                 for path in self._by_path:
                     self._detector.watch(path)
-            _compiler.install_import_hook(self)
+            _loader.install_import_hook(self)
             if self._spy not in sys.meta_path:
                 sys.meta_path.insert(0, self._spy)
             self.enabled = True
@@ -113,7 +114,7 @@ class Reloader:
         """Stop checking; wrapped handlers run their current code with no check."""
         with self._lock:
             self.enabled = False
-            _compiler.uninstall_import_hook(self)
+            _loader.uninstall_import_hook(self)
             if self._spy in sys.meta_path:
                 sys.meta_path.remove(self._spy)
 
@@ -280,7 +281,7 @@ class Reloader:
                 log.info("qtreload: reload deferred while a wrapped call runs in another thread")
                 return NOTHING
             report = ReloadTransaction(stale, self._modules, self.rules).run()
-            _compiler.forget_dead()
+            _closures.forget_dead()
         finally:
             self._reloading_thread = None
         self._publish(report, stale)
@@ -375,7 +376,7 @@ class Reloader:
         return self.enabled and name != "__main__" and self.config.source_path(
             name, types.SimpleNamespace(__file__=path)) is not None
 
-    def on_compiled(self, name: str, info: _compiler.ModuleInfo) -> None:
+    def on_compiled(self, name: str, info: ModuleInfo) -> None:
         """Import hook: ``name`` is about to run the code compiled from ``info.source``."""
         self._compiled[name] = info
         self.note_import(name)

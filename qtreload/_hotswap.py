@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from . import _compiler
+from . import _closures
 from ._report import ReloadWarning
 from ._trim import call_trimmed
 
@@ -408,11 +408,11 @@ class HotSwap:
 
     def _plan_live_closures(self, module: str, old_code: Any, new_code: Any) -> None:
         """Give live lambdas and nested functions the new code of their definition."""
-        pairs, unmatched = _compiler.match_nested_codes(old_code, new_code)
+        pairs, unmatched = _closures.match_nested_codes(old_code, new_code)
         for code, replacement in pairs:
             if replacement == code:
                 continue
-            live = [f for f in _compiler.live_functions(code) if f.__code__ is code]
+            live = [f for f in _closures.live_functions(code) if f.__code__ is code]
             if live and replacement.co_freevars != code.co_freevars:
                 reason = "closure variables changed; live copies keep the old code"
                 self._warn(module, code.co_qualname, reason, restart=False)
@@ -421,7 +421,7 @@ class HotSwap:
                 self._edit("set", func, "__code__", replacement)
                 self._edit("retrack", func, code, None)
         for code in unmatched:
-            if any(f.__code__ is code for f in _compiler.live_functions(code)):
+            if any(f.__code__ is code for f in _closures.live_functions(code)):
                 reason = "removed or moved among its siblings; live copies keep the old code"
                 self._warn(module, code.co_qualname, reason, restart=False)
 
@@ -468,7 +468,7 @@ class HotSwap:
             target.clear()
             target.update(value)
         elif kind == "retrack":
-            _compiler.retrack(target, key)
+            _closures.retrack(target, key)
             self._undo.append(("retrack", target, target.__code__, None))
         elif kind == "call":
             target()
@@ -509,7 +509,7 @@ class HotSwap:
             target.clear()
             target.update(value)
         elif kind == "retrack":
-            _compiler.retrack(target, key)
+            _closures.retrack(target, key)
 
 
 def _defines(value: Any, module: str, name: str) -> bool:

@@ -18,7 +18,8 @@ import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ._compiler import TRACK_NAME, ModuleInfo, compile_module, track
+from ._closures import TRACK_NAME, track
+from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap
 from ._imports import FromImport, reload_order

@@ -9,7 +9,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QPushButton
 
 import qtreload
-from qtreload import _compiler, _hotswap, _trim
+from qtreload import _closures, _hotswap, _trim
 
 FUNCS = """
     def f(a, b=1, *, c=2) -> int:
@@ -291,7 +291,7 @@ def test_many_reloads_leave_no_per_version_bookkeeping(project):
         project.edit("churn", f'"v{n - 1}"', f'"v{n}"')
         assert qtreload.reloader.call(lambda: handler(), (True,), {}) == ["a", "B", f"v{n}"]
         assert qtreload.reloader.call(handler, (True,), {}) == ["a", "B", f"v{n}"]
-        sizes.append((len(_compiler._live), len(_trim._accepted)))
+        sizes.append((len(_closures._live), len(_trim._accepted)))
     assert sizes[-1][0] <= sizes[9][0] and sizes[-1][1] <= sizes[9][1], sizes
 
 

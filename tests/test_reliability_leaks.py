@@ -3,7 +3,7 @@
 500 edit-and-reload cycles of a module whose handler is connected to live
 widgets, each edit changing one string literal in the handler. Measured every
 50 cycles: the process RSS (/proc/self/statm) and qtreload's own tables —
-MethodProxy children, ``_hotswap.kept_alive()``, ``_compiler._live`` and
+MethodProxy children, ``_hotswap.kept_alive()``, ``_closures._live`` and
 ``_trim._accepted``. None of them may grow with the number of reloads.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from PyQt5.QtWidgets import QPushButton
 from reliability_helpers import click, rss_bytes
 
 import qtreload
-from qtreload import _compiler, _hotswap, _trim
+from qtreload import _closures, _hotswap, _trim
 from qtreload._qt import MethodProxy
 
 PANEL = '''
@@ -66,7 +66,7 @@ SAMPLE_EVERY = 50
 # subclass leaves ~140 B of Python objects in sip for good (plain ``exec`` of a
 # class statement, no qtreload), and every reload creates one. When
 # ``_trim._accepted`` kept one entry (so one dead code object) per reload,
-# growth was 1172-1224 KiB; when ``_compiler._live`` kept one entry per reload
+# growth was 1172-1224 KiB; when ``_closures._live`` kept one entry per reload
 # ([lambda]), 776 KiB. The bound, 640 KiB, is ~2.6x the worst clean figure and
 # below both leaks.
 RSS_BOUND = 640 * 1024
@@ -88,7 +88,7 @@ def sample(widgets) -> dict[str, int]:
         "rss": rss_bytes(),
         "proxies": proxies(widgets),
         "kept_alive": _hotswap.kept_alive(),
-        "live": len(_compiler._live),
+        "live": len(_closures._live),
         "accepted": len(_trim._accepted),
     }
 
@@ -143,7 +143,7 @@ def test_500_reload_cycles_stay_bounded(qtbot, project, capsys, where):
     if last["kept_alive"] != first["kept_alive"]:
         problems.append(f"kept_alive {first['kept_alive']} -> {last['kept_alive']}")
     if last["live"] - first["live"] > 2:
-        problems.append(f"_compiler._live {first['live']} -> {last['live']}")
+        problems.append(f"_closures._live {first['live']} -> {last['live']}")
     if last["accepted"] - first["accepted"] > 4:
         problems.append(f"_trim._accepted {first['accepted']} -> {last['accepted']}")
     growth = last["rss"] - after_100["rss"]

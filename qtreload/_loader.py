@@ -1,0 +1,71 @@
+"""The import hook: watched modules are compiled by qtreload, never loaded from ``.pyc``.
+
+Installed by each enabled reloader; later imports of ``.py`` files go through
+:class:`TrackingLoader`, which compiles a watched module from the bytes it read
+(with its closures tracked) and tells the reloaders what it compiled.
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import sys
+import types
+from typing import Protocol
+
+from ._closures import TRACK_NAME, track
+from ._compiler import ModuleInfo, compile_module
+
+
+class ImportWatcher(Protocol):
+    """What the import hook asks of each reloader that installed it."""
+
+    def is_watched(self, name: str, path: str) -> bool: ...
+
+    def on_compiled(self, name: str, info: ModuleInfo) -> None: ...
+
+
+# The reloaders that installed the import hook; it stays while any remains.
+_watchers: list[ImportWatcher] = []
+
+
+class TrackingLoader(importlib.machinery.SourceFileLoader):
+    """Loads watched modules through :func:`compile_source`, never from ``.pyc``."""
+
+    def get_code(self, fullname: str) -> types.CodeType | None:
+        path = self.get_filename(fullname)
+        watchers = [w for w in list(_watchers) if w.is_watched(fullname, path)]
+        if not watchers:
+            return super().get_code(fullname)
+        source = self.get_data(path)
+        code, info = compile_module(source, path)
+        for watcher in watchers:
+            watcher.on_compiled(fullname, info)
+        return code
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__.setdefault(TRACK_NAME, track)
+        super().exec_module(module)
+
+
+_hook = importlib.machinery.FileFinder.path_hook(
+    (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+    (TrackingLoader, importlib.machinery.SOURCE_SUFFIXES),
+    (importlib.machinery.SourcelessFileLoader, importlib.machinery.BYTECODE_SUFFIXES),
+)
+
+
+def install_import_hook(watcher: ImportWatcher) -> None:
+    """Route later imports of ``.py`` files through :class:`TrackingLoader` for ``watcher``."""
+    if watcher not in _watchers:
+        _watchers.append(watcher)
+    if _hook not in sys.path_hooks:
+        sys.path_hooks.insert(0, _hook)
+        sys.path_importer_cache.clear()
+
+
+def uninstall_import_hook(watcher: ImportWatcher) -> None:
+    """``watcher`` no longer needs the hook; it goes when no other reloader does."""
+    if watcher in _watchers:
+        _watchers.remove(watcher)
+    if not _watchers and _hook in sys.path_hooks:
+        sys.path_hooks.remove(_hook)
+        sys.path_importer_cache.clear()
