@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from engine_helpers import assert_ran, run_python
+from engine_helpers import REPO, assert_ran, run_python
 
 import qtreload
 from qtreload import reloader
@@ -278,3 +278,21 @@ def test_frozen_app_is_off_unless_asked(tmp_path):
     assert assert_ran(run_python(code, tmp_path)).split() == ["False"]
     result = run_python(code, tmp_path, env={"QTRELOAD": "1"})
     assert assert_ran(result).split() == ["True"]
+
+
+ENGINE = ("_engine", "_transaction", "_hotswap", "_compiler", "_closures", "_loader",
+          "_fastpath", "_imports", "_watch", "_detector", "_report", "_trim")
+
+
+def test_the_engine_imports_neither_qt_nor_blinker(tmp_path):
+    """The layers: detection, reload and hot-swap stand alone; the adapters sit on top."""
+    out = assert_ran(run_python(f"""
+import sys, types
+package = types.ModuleType("qtreload")  # the modules alone, not the package's adapters
+package.__path__ = [{str(REPO / "qtreload")!r}]
+sys.modules["qtreload"] = package
+for name in {ENGINE!r}:
+    __import__("qtreload." + name)
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("PyQt5", "sip", "blinker")))
+""", tmp_path))
+    assert out.strip() == "[]"
