@@ -143,7 +143,7 @@ class SlotWidget(QWidget):
     def __init__(self):
         super().__init__()
         self.calls = []
-        for name in ("a", "b", "c"):
+        for name in ("a", "b", "c", "d", "e"):
             button = QPushButton(self)
             button.setObjectName(name)
             setattr(self, name, button)
@@ -167,6 +167,13 @@ class SlotWidget(QWidget):
     def on_c_clicked(self):
         self.calls.append("c")
 
+    @qtreload.autoreload_slot
+    def on_d_clicked(self):
+        self.calls.append("d")
+
+    def on_e_clicked(self):
+        self.calls.append("e")
+
     @qtreload.autoreload_slot(str)
     def on_combo_currentIndexChanged(self, text):
         self.calls.append(("combo", text))
@@ -178,6 +185,17 @@ def test_connect_slots_by_name_calls_decorated_handler_once(qtbot, name):
     qtbot.addWidget(widget)
     qtbot.mouseClick(getattr(widget, name), Qt.LeftButton)
     assert widget.calls == [name]
+
+
+def test_bare_decorator_is_called_as_often_as_the_undecorated_handler(qtbot):
+    """Documented: without a slot signature, connectSlotsByName connects every
+    overload of ``clicked``, for a plain handler as for a wrapped one."""
+    widget = SlotWidget()
+    qtbot.addWidget(widget)
+    qtbot.mouseClick(widget.e, Qt.LeftButton)
+    plain = widget.calls.count("e")
+    qtbot.mouseClick(widget.d, Qt.LeftButton)
+    assert widget.calls.count("d") == plain == 2
 
 
 def test_slot_signature_selects_the_overload(qtbot):

@@ -75,3 +75,21 @@ def test_new_virtual_override_warns_about_the_sip_cache(qtbot, project):
     (warning,) = report.warnings
     assert "sizeHint" in warning.reason and "sip" in warning.reason
     assert not warning.restart_needed
+
+
+def test_removed_slot_is_restart_needed_and_the_live_widget_keeps_it(qtbot, project):
+    """Qt's meta-object still points at the slot's function: it must stay alive (facts §7)."""
+    project.write("gauge", WIDGET)
+    gauge = project.load("gauge").Gauge()
+    qtbot.addWidget(gauge)
+    project.edit("gauge", """    @pyqtSlot(result=str)
+    def describe(self):
+        return "slot v1"
+""", "")
+    report = qtreload.check()
+    assert [w.restart_needed for w in report.warnings] == [True]
+    import gc
+
+    gc.collect()
+    assert QMetaObject.invokeMethod(gauge, "describe", Qt.DirectConnection,
+                                    Q_RETURN_ARG(str)) == "slot v1"

@@ -157,3 +157,31 @@ def test_trimming_follows_a_reload_that_changes_parameters(qtbot, project):
     project.edit("handlers", '("checked", checked, extra)', '"none again"')
     click(qtbot, button)
     assert state.LOG == ["no args", ("checked", False, None), "none again"]
+
+
+def test_no_abort_under_pyqt_default_excepthook(tmp_path):
+    """With Python's own excepthook, an exception reaching PyQt5 aborts the app
+    (facts §4): a broken save, or an error inside qtreload itself, must not."""
+    from engine_helpers import assert_ran, run_python
+
+    (tmp_path / "handlers.py").write_text("LOG = []\ndef on_click():\n    LOG.append('v1')\n")
+    out = assert_ran(run_python("""
+import sys
+assert sys.excepthook is sys.__excepthook__
+import qtreload
+from PyQt5.QtWidgets import QApplication, QPushButton
+import handlers
+app = QApplication([])
+button = QPushButton()
+qtreload.connect(button.clicked, handlers.on_click)
+button.click()
+open("handlers.py", "w").write("LOG = []\\ndef on_click(:\\n")  # a broken save
+button.click()
+def broken(*args):
+    raise RuntimeError("a bug in qtreload")
+qtreload.reloader._locked_check = broken
+qtreload.reloader._new_imports = True
+button.click()
+print(handlers.LOG)
+""", tmp_path))
+    assert out.strip() == "['v1', 'v1', 'v1']"
