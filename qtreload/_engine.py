@@ -230,7 +230,7 @@ class Reloader:
             log.exception("qtreload: internal error during the stale check (ignored)")
 
     def _locked_check(self, forced: Iterable[str]) -> ReloadReport:
-        tid = threading.get_ident()
+        tid = _get_ident()
         if self._reloading_thread == tid:
             return NOTHING  # module-level code of a reloading module: no recursion
         with self._lock:
@@ -272,7 +272,7 @@ class Reloader:
         return stale
 
     def _run(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
-        self._reloading_thread = threading.get_ident()
+        self._reloading_thread = _get_ident()
         try:
             if not self._other_calls_finished():
                 # Reloading now would let a running call see half old, half new
@@ -289,7 +289,7 @@ class Reloader:
 
     def _other_calls_finished(self) -> bool:
         """Wait (a little) for wrapped calls running in other threads to return."""
-        me = threading.get_ident()
+        me = _get_ident()
         deadline = time.monotonic() + INFLIGHT_TIMEOUT
         while any(depth[0] for tid, depth in list(self._depths.items()) if tid != me):
             if time.monotonic() > deadline:

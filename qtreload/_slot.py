@@ -39,7 +39,7 @@ def _is_handler(obj: Any) -> bool:
 def _wrap(func: Any, slot: tuple | None) -> Any:
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(_wrap(func.__func__, slot))
-    wrapper = func if disabled_by_environment() else checked(func)
+    wrapper = func if disabled_by_environment() else _checked(func)
     if slot is not None:
         from ._compat import pyqtSlot
 
@@ -49,7 +49,7 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
     return wrapper
 
 
-def checked(func: Callable) -> types.FunctionType:
+def _checked(func: Callable) -> types.FunctionType:
     """A function that runs the stale check, then ``func`` with trimmed arguments."""
     call = reloader.call
 
@@ -57,11 +57,5 @@ def checked(func: Callable) -> types.FunctionType:
     def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:
         return call(func, args, kwargs)
 
-    autoreload_wrapper.__qtreload_wrapper__ = True
     return autoreload_wrapper
-
-
-def is_autoreload_wrapper(obj: Any) -> bool:
-    """Was ``obj`` made by :func:`autoreload_slot` (or ``qtreload.connect``)?"""
-    return getattr(obj, "__qtreload_wrapper__", False) is True
 
