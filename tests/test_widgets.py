@@ -138,17 +138,24 @@ def test_dialog_shows_changed_and_deleted_but_never_reloads(qtbot, project):
     assert "1 deleted" in dialog.summary.text()
 
 
-def test_menu_autoreload_switch_really_stops_and_restarts_reloading(qtbot, project):
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    menu = install_menu(window.menuBar())
-    assert menu.title() == "Reload modules" and menu.menuAction() in window.menuBar().actions()
+@pytest.fixture
+def wired_button(qtbot, project):
+    """A real button connected with qtreload.connect to a handler module that logs "v1"."""
     project.write("state", "LOG = []\n")
     project.write("handlers", HANDLERS)
     state, handlers = project.load("state"), project.load("handlers")
     button = QPushButton("go")
     qtbot.addWidget(button)
     qtreload.connect(button.clicked, handlers.on_click)
+    return state, button
+
+
+def test_menu_autoreload_switch_really_stops_and_restarts_reloading(qtbot, project, wired_button):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = install_menu(window.menuBar())
+    assert menu.title() == "Reload modules" and menu.menuAction() in window.menuBar().actions()
+    state, button = wired_button
     autoreload = menu_actions(menu)["Autoreload"]
     assert autoreload.isChecked() and qtreload.is_enabled()
 
@@ -164,16 +171,11 @@ def test_menu_autoreload_switch_really_stops_and_restarts_reloading(qtbot, proje
     assert state.LOG == ["v1", "v2"]
 
 
-def test_menu_wrapped_calls_trigger_really_switches(qtbot, project):
+def test_menu_wrapped_calls_trigger_really_switches(qtbot, project, wired_button):
     menu = QMenu()
     qtbot.addWidget(menu)
     sub = install_menu(menu)
-    project.write("state", "LOG = []\n")
-    project.write("handlers", HANDLERS)
-    state, handlers = project.load("state"), project.load("handlers")
-    button = QPushButton("go")
-    qtbot.addWidget(button)
-    qtreload.connect(button.clicked, handlers.on_click)
+    state, button = wired_button
     calls = menu_actions(sub)["Before wrapped calls"]
     assert calls.isEnabled() and calls.isChecked()
 
