@@ -19,11 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from PyQt5.QtCore import QObject, Qt, QTimer, pyqtSignal, pyqtSlot
-from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import (
+from ._compat import (
     QAbstractItemView,
     QCheckBox,
+    QColor,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -31,15 +30,19 @@ from PyQt5.QtWidgets import (
     QMainWindow,
     QMenu,
     QMenuBar,
+    QObject,
     QPushButton,
     QStatusBar,
+    Qt,
+    QTimer,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    Signal,
+    Slot,
+    is_deleted,
 )
-
-from ._compat import is_deleted
 from ._default import reloader as default_reloader
 from ._detector import RACY_WINDOW_NS
 from ._engine import Reloader
@@ -252,7 +255,7 @@ class _Listener:
 class _Relay(QObject):
     """Carries reload reports from any thread to the GUI thread; unregisters when deleted."""
 
-    reported = pyqtSignal(object)
+    reported = Signal(object)
 
     def __init__(self, reloader: Reloader, parent: QObject) -> None:
         super().__init__(parent)
@@ -292,7 +295,7 @@ class _Janitor(QObject):
         self._watched.append((listeners, relay.listener))
         relay.destroyed.connect(self.sweep)
 
-    @pyqtSlot()
+    @Slot()
     def sweep(self) -> None:
         try:
             alive = []
