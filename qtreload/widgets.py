@@ -44,6 +44,7 @@ from ._default import reloader as default_reloader
 from ._detector import RACY_WINDOW_NS
 from ._engine import Reloader
 from ._report import ReloadFailure, ReloadReport
+from ._triggers import TRIGGERS, switches_of
 from ._watch import WatchedModule, fingerprint
 
 __all__ = ["ReloadDialog", "Toggle", "default_toggles", "describe", "enable_notifications",
@@ -84,19 +85,18 @@ class Toggle:
 
 
 def default_toggles(reloader: Reloader = default_reloader) -> list[Toggle]:
-    """Autoreload (the master switch) and the two trigger points."""
+    """Autoreload (the master switch) and the three trigger points of ``qtreload._triggers``."""
     def set_enabled(on: bool) -> None:
         if on:
             reloader.enable()
         else:
             reloader.disable()
 
-    calls = Toggle("Before wrapped calls", lambda: reloader.check_before_calls,
-                   lambda on: setattr(reloader, "check_before_calls", on),
-                   "Check before each @autoreload_slot / qtreload.connect handler")
+    switches = switches_of(reloader)
     return [Toggle("Autoreload", lambda: reloader.enabled, set_enabled,
                    "Watch modules and reload them when their files change"),
-            calls, _event_hook_toggle()]
+            *(Toggle(t.label, functools.partial(switches.get, t),
+                     functools.partial(switches.set, t), t.note) for t in TRIGGERS)]
 
 
 def _switch(toggles: Sequence[Toggle], wanted: Sequence[bool]) -> None:
@@ -107,29 +107,6 @@ def _switch(toggles: Sequence[Toggle], wanted: Sequence[bool]) -> None:
                 toggle.set(on)
             except Exception:
                 log.exception("qtreload: could not turn %r %s", toggle.label, ("off", "on")[on])
-
-
-def _event_hook_toggle() -> Toggle:
-    """The input-event trigger of ``qtreload._eventhook``; off uninstalls it, on puts it back."""
-    label = "Before input events"
-    from . import _eventhook as hook
-
-    current, install, uninstall, timer_events = (
-        hook.current, hook.install, hook.uninstall, hook.TIMER_EVENTS)
-    kept: dict[str, Any] = {}  # the settings of the hook last switched off
-
-    def set_on(on: bool) -> None:
-        installed = current()
-        if on and installed is not None:
-            installed.enabled = True
-        elif on:
-            install(**kept)
-        elif installed is not None:
-            kept.update(timers=bool(installed.events & timer_events), check=installed.check)
-            uninstall()
-
-    return Toggle(label, lambda: bool(getattr(current(), "enabled", False)), set_on,
-                  "Check before mouse clicks, key presses and wheel events reach any widget")
 
 
 def _short(failure: ReloadFailure) -> str:
