@@ -12,8 +12,14 @@ from PyQt5.QtCore import QCoreApplication, QEvent, Qt
 from PyQt5.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
 
 import qtreload
-from qtreload import widgets
-from qtreload.widgets import ReloadDialog, Toggle, enable_notifications, install_menu
+from qtreload.widgets import (
+    ReloadDialog,
+    Toggle,
+    _states,
+    _toggles,
+    enable_notifications,
+    install_menu,
+)
 
 try:
     from qtreload import _eventhook
@@ -224,7 +230,7 @@ def test_menu_opens_one_dialog_whose_switches_follow_the_menu(qtbot):
     qtbot.addWidget(window)
     menu = install_menu(window.menuBar())
     actions = menu_actions(menu)
-    hook_available = widgets._event_hook_toggle().set is not None
+    hook_available = _toggles.event_hook_toggle().set is not None
     assert actions["Before input events"].isEnabled() == hook_available
 
     actions["Reload modules\u2026"].trigger()
@@ -327,7 +333,7 @@ def test_notifier_drops_itself_with_its_status_bar(qtbot, project):
     listeners = qtreload.reloader.listeners
     window = QMainWindow()
     qtbot.addWidget(window)
-    widgets._memory_of(qtreload.reloader)  # the one shared, permanent listener
+    _states.memory_of(qtreload.reloader)  # the one shared, permanent listener
     before = list(listeners)
     bar = QStatusBar()
     window.setStatusBar(bar)
