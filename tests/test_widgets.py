@@ -12,9 +12,14 @@ from PyQt5.QtCore import QCoreApplication, QEvent, Qt
 from PyQt5.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
 
 import qtreload
-from qtreload import widgets
 from qtreload._triggers import BEFORE_COMMAND, BEFORE_EVENTS, BEFORE_SCRIPT, TRIGGERS, switches
-from qtreload.widgets import ReloadDialog, Toggle, enable_notifications, install_menu
+from qtreload.widgets import (
+    ReloadDialog,
+    Toggle,
+    _states,
+    enable_notifications,
+    install_menu,
+)
 
 try:
     from qtreload import _eventhook
@@ -350,7 +355,7 @@ def test_notifier_drops_itself_with_its_status_bar(qtbot, project):
     listeners = qtreload.reloader.listeners
     window = QMainWindow()
     qtbot.addWidget(window)
-    widgets._memory_of(qtreload.reloader)  # the one shared, permanent listener
+    _states.memory_of(qtreload.reloader)  # the one shared, permanent listener
     before = list(listeners)
     bar = QStatusBar()
     window.setStatusBar(bar)
