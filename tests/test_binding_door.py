@@ -22,7 +22,8 @@ def _names_a_binding(text: str) -> bool:
     return text.split(".")[0] in QT_PACKAGES
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "qtreload").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((REPO / "qtreload").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(REPO)))
 def test_only_the_door_imports_the_binding(path: Path):
     if path.name == "_compat.py":
         return
