@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import logging
 
-from PyQt5.QtCore import Q_RETURN_ARG, QMetaObject, Qt
+from qtpy.QtCore import Q_RETURN_ARG, QMetaObject, Qt
 
 import qtreload
 
 WIDGET = """
-    from PyQt5.QtCore import pyqtProperty, pyqtSlot
-    from PyQt5.QtWidgets import QWidget
+    from qtpy.QtCore import Property, Slot
+    from qtpy.QtWidgets import QWidget
 
     class Gauge(QWidget):
-        @pyqtSlot(result=str)
+        @Slot(result=str)
         def describe(self):
             return "slot v1"
 
-        @pyqtProperty(int)
+        @Property(int)
         def level(self):
             return 1
 """
@@ -47,9 +47,9 @@ def test_new_slot_is_restart_needed_and_new_instances_get_it(qtbot, project, cap
     module = project.load("gauge")
     old_class, gauge = module.Gauge, module.Gauge()
     qtbot.addWidget(gauge)
-    project.edit("gauge", "    @pyqtProperty(int)",
-                 "    @pyqtSlot()\n    def extra(self):\n        return None\n\n"
-                 "    @pyqtProperty(int)")
+    project.edit("gauge", "    @Property(int)",
+                 "    @Slot()\n    def extra(self):\n        return None\n\n"
+                 "    @Property(int)")
     with caplog.at_level(logging.WARNING, logger="qtreload"):
         report = qtreload.check()
     assert [w.restart_needed for w in report.warnings] == [True]
@@ -67,9 +67,9 @@ def test_new_virtual_override_warns_about_the_sip_cache(qtbot, project):
     project.write("gauge", WIDGET)
     gauge = project.load("gauge").Gauge()
     qtbot.addWidget(gauge)
-    project.edit("gauge", "    @pyqtProperty(int)",
+    project.edit("gauge", "    @Property(int)",
                  "    def sizeHint(self):\n        return super().sizeHint()\n\n"
-                 "    @pyqtProperty(int)")
+                 "    @Property(int)")
     report = qtreload.check()
     assert report.reloaded
     (warning,) = report.warnings
@@ -82,7 +82,7 @@ def test_removed_slot_is_restart_needed_and_the_live_widget_keeps_it(qtbot, proj
     project.write("gauge", WIDGET)
     gauge = project.load("gauge").Gauge()
     qtbot.addWidget(gauge)
-    project.edit("gauge", """    @pyqtSlot(result=str)
+    project.edit("gauge", """    @Slot(result=str)
     def describe(self):
         return "slot v1"
 """, "")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 import qtreload
 
 PANEL = """
-    from PyQt5.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+    from qtpy.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
     import qtreload
 
     class Panel(QWidget):
@@ -169,7 +169,7 @@ def test_no_abort_under_pyqt_default_excepthook(tmp_path):
 import sys
 assert sys.excepthook is sys.__excepthook__
 import qtreload
-from PyQt5.QtWidgets import QApplication, QPushButton
+from qtpy.QtWidgets import QApplication, QPushButton
 import handlers
 app = QApplication([])
 button = QPushButton()
