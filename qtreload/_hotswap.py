@@ -40,13 +40,33 @@ _TRAMPOLINE_NAME = "_qtreload_trampoline"
 
 # Functions displaced by a reload (removed, or replaced by an unrelated object).
 # PyQt5 holds *borrowed* references to connected methods: freeing one
-# segfaults on the next emit (qt-blinker-facts §1), so they live forever.
+# segfaults on the next emit (docs/binding-facts.md, F1), so they live forever.
 _keepalive: dict[int, types.FunctionType] = {}
 
 # Members removed from live classes, by class: a later save that brings one back
 # revives the same object, which connections made before the removal still hold.
 _removed_members: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
 _REVIVABLE = (types.FunctionType, staticmethod, classmethod, property)
+
+
+#: Makers of stand-ins for members an edit removes from a live class: the first that
+#: returns something other than None gives what stays under the name. The Qt adapter
+#: adds one for PySide classes, where deleting a connected method segfaults (F1).
+stand_ins: list[Callable[[type, str, Any], Any]] = []
+_standing_in: dict[int, Any] = {}  # every stand-in made, by id (few, small: kept)
+
+
+def _is_stand_in(value: Any) -> bool:
+    return _standing_in.get(id(value)) is value
+
+
+def _stand_in(cls: type, name: str, value: Any) -> Any:
+    for make in stand_ins:
+        made = make(cls, name, value)
+        if made is not None:
+            _standing_in[id(made)] = made
+            return made
+    return _MISSING
 
 
 def kept_alive() -> int:
@@ -299,6 +319,8 @@ class HotSwap:
             if name in _SKIP_CLASS_ATTRS or _is_slot_of(value, new):
                 continue  # the old class's own slots serve the same (unchanged) layout
             current = old.__dict__.get(name, _MISSING)
+            if _is_stand_in(current):
+                current = _MISSING
             if current is _MISSING and name in removed:
                 current = removed[name]  # brought back: revive the removed member
                 self._edit("item", removed, name, _MISSING)
@@ -312,8 +334,9 @@ class HotSwap:
             if isinstance(current, types.FunctionType):
                 self._displaced.append(current)
         for name, current in old.__dict__.items():
-            if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS:
-                self._edit("attr", old, name, _MISSING)
+            if (name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS
+                    and not _is_stand_in(current)):
+                self._edit("attr", old, name, _stand_in(old, name, current))
                 if isinstance(current, types.FunctionType):
                     self._displaced.append(current)
                 if isinstance(current, _REVIVABLE):

@@ -6,7 +6,10 @@ the handler runs in the receiver's thread (queued across threads), the
 connection dies with the receiver, and the receiver is never kept alive. The
 proxy looks the method up by name at each call, so a method replaced, renamed
 or removed by a reload never leaves Qt holding a freed function (which
-segfaults in PyQt5: qt-blinker-facts §1).
+segfaults in PyQt5, and ``del`` of a connected method segfaults in PySide6:
+docs/binding-facts.md, F1). Every slot made here has the fixed shape of
+``_trim.fixed_arity``, so that PySide, which counts a slot's parameters once
+at connect time, passes all of a signal's arguments, as PyQt does (F2).
 """
 from __future__ import annotations
 
@@ -16,9 +19,19 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._compat import BoundSignal, QMetaMethod, QObject, is_binding_class, wrappertype
+from ._compat import (
+    PYSIDE,
+    BoundSignal,
+    QMetaMethod,
+    QObject,
+    disconnect_once,
+    is_binding_class,
+    wrappertype,
+)
 from ._default import reloader
 from ._handlers import Getter, current, handler_key, looked_up_by_name
+from ._hotswap import stand_ins
+from ._trim import fixed_arity
 
 log = logging.getLogger("qtreload")
 
@@ -53,7 +66,7 @@ class MethodProxy(QObject):
             self.moveToThread(receiver.thread())
         self.setParent(receiver)
 
-    def call(self, *args: Any) -> Any:
+    def dispatch(self, args: tuple) -> Any:
         receiver = self._receiver()
         if receiver is None:
             receiver = self.parent()
@@ -72,13 +85,18 @@ class MethodProxy(QObject):
             self._reported = False
         return _call(method, args, _NO_KWARGS)
 
+    # The connected slot, a method so that Qt runs it in the proxy's thread.
+    call = fixed_arity(lambda args, kwargs: args[0].dispatch(args[1:]))
+    call.__name__ = call.__qualname__ = "call"  # PySide finds a connected method by name
+
 
 def _checked(get: Getter, name: str) -> Callable:
     """A slot that runs the stale check, then the handler's current code, trimmed."""
-    def slot(*args: Any) -> Any:
+    def checked(args: tuple, kwargs: dict) -> Any:
         target = get()
-        return None if target is None else _call(target, args, _NO_KWARGS)
+        return None if target is None else _call(target, args, kwargs)
 
+    slot = fixed_arity(checked)
     slot.__name__ = slot.__qualname__ = name
     return slot
 
@@ -108,11 +126,7 @@ def disconnect(signal: BoundSignal, handler: Callable) -> None:
     """Disconnect every connection :func:`connect` made from ``signal`` to ``handler``."""
     found = False
     for slot in _candidates(handler):
-        while True:
-            try:
-                signal.disconnect(slot)
-            except TypeError:
-                break
+        while disconnect_once(signal, slot):
             found = True
             if isinstance(getattr(slot, "__self__", None), MethodProxy):
                 slot.__self__.setParent(None)
@@ -141,7 +155,8 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
 
     Qt builds a class's meta-object (signals, slots, properties) once, at class
     creation: adding a ``pyqtSignal`` to a live class segfaults on connect, and
-    new or changed slots and properties are invisible to Qt (facts §7).
+    new or changed slots and properties are invisible to Qt
+    (docs/binding-facts.md, F7 and F8).
     """
     if not isinstance(old, wrappertype) or not hasattr(old, "staticMetaObject"):
         return
@@ -151,9 +166,53 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
         yield f"Qt meta-object {member} {change}: Qt cannot change a live class", True
     qt_base = next(b for b in old.__mro__ if is_binding_class(b))
     for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
-        if callable(getattr(qt_base, name, None)) and not name.startswith("__"):
+        if _is_virtual(qt_base, name):
             yield (f"new override of Qt virtual {name!r}: instances on which Qt already "
-                   "called it keep the C++ version (sip caches it)", False)
+                   "called it keep the C++ version (the binding caches that)", False)
+    if PYSIDE:
+        for name in sorted(new.__dict__.keys() & old.__dict__.keys()):
+            if _is_virtual(qt_base, name) and not _same_definition(old, new, name):
+                yield (f"override of Qt virtual {name!r} replaced by another object: PySide "
+                       "keeps calling the old one on instances where it already ran", False)
+
+
+def _is_virtual(qt_base: type, name: str) -> bool:
+    return callable(getattr(qt_base, name, None)) and not name.startswith("__")
+
+
+def _same_definition(old: type, new: type, name: str) -> bool:
+    """Will the hot-swap give the old function the new code (rather than replace it)?"""
+    before, after = old.__dict__[name], new.__dict__[name]
+    return (isinstance(before, types.FunctionType) and isinstance(after, types.FunctionType)
+            and before.__qualname__ == after.__qualname__)
+
+
+def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None:
+    """PySide: what stays under the name of a function an edit removed from a Qt class.
+
+    PySide calls a connected method by name at each emit, and segfaults once the
+    name is gone (docs/binding-facts.md, F1); so the name keeps a function that
+    calls the inherited member (a Qt virtual: its C++ default), or reports once
+    that the method no longer exists and does nothing.
+    """
+    if not (PYSIDE and isinstance(cls, wrappertype) and isinstance(value, types.FunctionType)):
+        return None
+    reported = []
+
+    def removed(self: Any, *args: Any) -> Any:
+        inherited = getattr(super(cls, self), name, None)
+        if inherited is not None:
+            return inherited(*args)
+        if not reported:
+            reported.append(True)
+            log.error("qtreload: %s.%s no longer exists (renamed or removed?); "
+                      "connections to it do nothing until it is restored",
+                      cls.__qualname__, name)
+        return None
+
+    removed.__name__ = name
+    removed.__qualname__ = f"{cls.__qualname__}.{name}"
+    return removed
 
 
 def _meta_members(cls: type) -> set[str]:
@@ -172,3 +231,4 @@ def _meta_members(cls: type) -> set[str]:
 
 
 reloader.rules.append(qt_class_rule)
+stand_ins.append(removed_method_stand_in)

@@ -7,6 +7,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 import qtreload
+from qtreload import _compat
 
 PANEL = """
     from qtpy.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -94,7 +95,8 @@ def test_renamed_method_does_not_crash_and_reports(qtbot, project, caplog):
     gone = [r for r in caplog.records if "on_click no longer exists" in r.getMessage()]
     assert len(gone) == 1  # reported once, not on every click
     assert panel.label.text() == "method v1:"
-    assert not hasattr(panel, "on_click")
+    # PySide6 segfaults when a connected method's name is gone: a stand-in keeps it (F1)
+    assert hasattr(panel, "on_click") == _compat.PYSIDE
     assert hasattr(panel, "on_press")
 
 
