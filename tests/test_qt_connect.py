@@ -404,7 +404,7 @@ def test_plain_object_method_gets_trimmed_arguments_like_a_direct_connection(qtb
 
 
 def test_method_made_by_hand_from_a_callable_is_called_and_kept(qtbot):
-    """``MethodType(callable_obj, qobject)``: PyQt borrows it (facts §1); qtreload keeps it."""
+    """``MethodType(callable_obj, qobject)``: PyQt5 borrows it (F1); qtreload keeps it."""
     calls = []
 
     class Callable:

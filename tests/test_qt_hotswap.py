@@ -1,4 +1,4 @@
-"""Hot-swapping Python subclasses of Qt classes: what Qt sees after an edit (facts §7)."""
+"""Hot-swapping Python subclasses of Qt classes: what Qt sees after an edit (binding facts F8)."""
 from __future__ import annotations
 
 import logging
@@ -78,7 +78,7 @@ def test_new_virtual_override_warns_about_the_sip_cache(qtbot, project):
 
 
 def test_removed_slot_is_restart_needed_and_the_live_widget_keeps_it(qtbot, project):
-    """Qt's meta-object still points at the slot's function: it must stay alive (facts §7)."""
+    """Qt's meta-object still points at the slot's function: it must stay alive (F8)."""
     project.write("gauge", WIDGET)
     gauge = project.load("gauge").Gauge()
     qtbot.addWidget(gauge)

@@ -163,7 +163,7 @@ def test_trimming_follows_a_reload_that_changes_parameters(qtbot, project):
 
 def test_no_abort_under_pyqt_default_excepthook(tmp_path):
     """With Python's own excepthook, an exception reaching PyQt5 aborts the app
-    (facts §4): a broken save, or an error inside qtreload itself, must not."""
+    (docs/binding-facts.md, F4): a broken save, or an error inside qtreload itself, must not."""
     from engine_helpers import assert_ran, run_python
 
     (tmp_path / "handlers.py").write_text("LOG = []\ndef on_click():\n    LOG.append('v1')\n")
