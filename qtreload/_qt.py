@@ -215,8 +215,21 @@ def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None
     return removed
 
 
-def _meta_members(cls: type) -> set[str]:
+# A class's meta-object never changes (F8), and in PySide6 reading the
+# ``staticMetaObject`` of a class segfaults once a newer class of the same name was
+# freed (F12), which every reload of it does: so each class is read once, when new.
+_members: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _meta_members(cls: type) -> frozenset[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
+    members = _members.get(cls)
+    if members is None:
+        members = _members[cls] = _read_meta_members(cls)
+    return members
+
+
+def _read_meta_members(cls: type) -> frozenset[str]:
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}
     members = {
@@ -227,7 +240,7 @@ def _meta_members(cls: type) -> set[str]:
         f"property {p.name()}: {p.typeName()}"
         for p in map(meta.property, range(meta.propertyOffset(), meta.propertyCount()))
     )
-    return members
+    return frozenset(members)
 
 
 reloader.rules.append(qt_class_rule)
