@@ -86,17 +86,18 @@ class MethodProxy(QObject):
         return _call(method, args, _NO_KWARGS)
 
     # The connected slot, a method so that Qt runs it in the proxy's thread.
-    call = fixed_arity(lambda args, kwargs: args[0].dispatch(args[1:]))
+    call = fixed_arity(lambda _, args, kwargs: args[0].dispatch(args[1:]), None)
     call.__name__ = call.__qualname__ = "call"  # PySide finds a connected method by name
+
+
+def _call_current(get: Getter, args: tuple, kwargs: dict) -> Any:
+    target = get()
+    return None if target is None else _call(target, args, kwargs)
 
 
 def _checked(get: Getter, name: str) -> Callable:
     """A slot that runs the stale check, then the handler's current code, trimmed."""
-    def checked(args: tuple, kwargs: dict) -> Any:
-        target = get()
-        return None if target is None else _call(target, args, kwargs)
-
-    slot = fixed_arity(checked)
+    slot = fixed_arity(_call_current, get)
     slot.__name__ = slot.__qualname__ = name
     return slot
 

@@ -55,4 +55,4 @@ def _checked(func: Callable) -> Callable:
     Its shape is fixed (``_trim.fixed_arity``), so every binding passes it all
     the signal's arguments, whatever ``func`` takes now or after an edit.
     """
-    return functools.wraps(func)(fixed_arity(functools.partial(reloader.call, func)))
+    return functools.wraps(func)(fixed_arity(reloader.call, func))

@@ -40,18 +40,20 @@ SLOT_ARITY = 10
 _NO = object()  # an argument Qt did not pass
 
 
-def fixed_arity(call: Callable[[tuple, dict], Any]) -> Callable[..., Any]:
-    """A function of up to ``SLOT_ARITY`` positional arguments that calls ``call(args, kwargs)``.
+def fixed_arity(call: Callable[[Any, tuple, dict], Any], target: Any) -> Callable[..., Any]:
+    """A function of up to ``SLOT_ARITY`` positional arguments: ``call(target, args, kwargs)``.
 
     ``args`` holds exactly the positional arguments given. No ``*args``: PySide
-    treats a function that has one as taking none (F2).
+    treats a function that has one as taking none (F2). ``target`` sits in the
+    function's own closure, where a hot-swap finds it (a reload of a decorated
+    function maps it to the live function).
     """
     def slot(a0=_NO, a1=_NO, a2=_NO, a3=_NO, a4=_NO, a5=_NO, a6=_NO, a7=_NO, a8=_NO, a9=_NO,
              **kwargs):
         args = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)
         if a9 is _NO:
             args = args[:args.index(_NO)]
-        return call(args, kwargs)
+        return call(target, args, kwargs)
 
     return slot
 
