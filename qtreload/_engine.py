@@ -23,6 +23,7 @@ from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
 from ._hotswap import ClassRule
 from ._report import NOTHING, ReloadFailure, ReloadReport
+from ._tracebacks import user_exc_info
 from ._transaction import ReloadTransaction
 from ._trim import call_trimmed
 from ._watch import WatchConfig, WatchedModule, fingerprint, read_source
@@ -456,6 +457,5 @@ class Reloader:
 
 
 def _log_failure(failure: ReloadFailure) -> None:
-    exc = failure.exception
     log.error("qtreload: reloading %s failed, the app keeps its last good code: %s",
-              failure.module, failure.message, exc_info=(type(exc), exc, exc.__traceback__))
+              failure.module, failure.message, exc_info=user_exc_info(failure.exception))
