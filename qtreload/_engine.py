@@ -21,7 +21,7 @@ from typing import Any
 from . import _closures, _loader
 from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
-from ._hotswap import ClassRule
+from ._hotswap import ClassRule, MemberRule
 from ._report import NOTHING, ReloadFailure, ReloadReport
 from ._transaction import ReloadTransaction
 from ._trim import call_trimmed
@@ -63,6 +63,7 @@ class Reloader:
     def __init__(self, detector: str = "auto") -> None:
         self.config = WatchConfig()
         self.rules: list[ClassRule] = []
+        self.member_rules: list[MemberRule] = []
         self.listeners: list[Callable[[ReloadReport], None]] = []
         self._detector_kind = detector
         self._detector: ChangeDetector | None = None
@@ -280,7 +281,7 @@ class Reloader:
                 self._news = self._new_imports = True
                 log.info("qtreload: reload deferred while a wrapped call runs in another thread")
                 return NOTHING
-            report = ReloadTransaction(stale, self._modules, self.rules).run()
+            report = ReloadTransaction(stale, self._modules, self.rules, self.member_rules).run()
             _closures.forget_dead()
         finally:
             self._reloading_thread = None

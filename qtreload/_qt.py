@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._compat import QMetaMethod, QObject, pyqtBoundSignal, wrappertype
+from ._compat import QMetaMethod, QObject, pyqtBoundSignal, pyqtSignal, wrappertype
 from ._default import reloader
 from ._handlers import Getter, current, handler_key, looked_up_by_name
 
@@ -171,4 +171,18 @@ def _meta_members(cls: type) -> set[str]:
     return members
 
 
+def qt_signal_rule(old: type, new: type, name: str) -> bool:
+    """A live Qt class keeps its signals: never replaced, added or removed by a reload.
+
+    PyQt5 uses a class's signal objects without owning them: a connection made
+    before a save that replaced ``cls.sig`` reads freed memory at the next
+    emission (docs/binding-facts.md, "Signals belong to the live class"). An
+    unchanged signal needs nothing; a changed one is a meta-object change,
+    reported as restart needed by :func:`qt_class_rule`.
+    """
+    return isinstance(old.__dict__.get(name), pyqtSignal) or isinstance(
+        new.__dict__.get(name), pyqtSignal)
+
+
 reloader.rules.append(qt_class_rule)
+reloader.member_rules.append(qt_signal_rule)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ClassRule, HotSwap
+from ._hotswap import ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._watch import WatchedModule
@@ -58,10 +58,12 @@ class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
-                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule]) -> None:
+                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
+                 member_rules: Iterable[MemberRule] = ()) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
         self._rules = list(rules)
+        self._member_rules = list(member_rules)
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -115,7 +117,7 @@ class ReloadTransaction:
         exec(step.code, namespace)
 
     def _plan(self, order: list[str]) -> HotSwap:
-        swap = HotSwap(self._rules)
+        swap = HotSwap(self._rules, self._member_rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
             swap.pair_module(step.record.name, step.snapshot, step.namespace,
