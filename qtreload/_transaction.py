@@ -76,7 +76,7 @@ class ReloadTransaction:
                 continue
             try:
                 step.code, step.info = compile_module(step.source, step.record.path)
-            except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+            except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         order = reload_order(self._steps, graph)
@@ -92,8 +92,10 @@ class ReloadTransaction:
             swap.apply()
         except BaseException as exc:
             self._restore(ran + ([step] if step and step.snapshot is not None else []))
-            if not isinstance(exc, (Exception, SystemExit)):
-                raise  # KeyboardInterrupt: still nothing changed, and the user gets it
+            if isinstance(exc, KeyboardInterrupt):
+                raise  # still nothing changed, and the user gets it
+            # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
+            # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
             culprit = step or self._steps.get(failed) or self._steps[order[-1]]
             return self._failed(culprit, exc)

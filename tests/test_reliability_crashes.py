@@ -141,3 +141,77 @@ def test_replaced_class_member_connected_with_plain_pyqt_stays_alive(tmp_path, r
     v1, v2, connect, after = MEMBER_ROWS[row]
     params = {"v1": v1, "v2": v2, "connect": connect, "after": after}
     assert "DONE" in assert_clean_exit(run_script(MEMBER_SCRIPT, tmp_path, params))
+
+
+# -- every exception a save can raise is a failed reload ----------------------------
+
+BASE_EXCEPTION_SCRIPT = """
+sys.excepthook = sys.__excepthook__   # PyQt5's rule: an exception escaping a slot aborts
+write("state", "LOG = []\\n")
+write("handlers", "from state import LOG\\ndef on_click():\\n    LOG.append('v1')\\n")
+write("other", "def value():\\n    return 'o1'\\n")
+import handlers, other, state
+button = QPushButton()
+qtreload.connect(button.clicked, handlers.on_click)
+button.click()
+bad = PARAMS["raise"]
+write("handlers", "from state import LOG\\n" + bad + "\\ndef on_click():\\n    LOG.append('v2')\\n")
+button.click()                                  # must not abort
+assert state.LOG == ["v1", "v1"], state.LOG
+errors = logs(logging.ERROR)
+assert len(errors) == 1 and PARAMS["where"] in errors[0], errors
+write("other", "def value():\\n    return 'o2'\\n")   # another module's save goes ahead
+button.click()
+assert other.value() == "o2" and state.LOG[-1] == "v1", state.LOG
+assert len(logs(logging.ERROR)) == 1, logs(logging.ERROR)   # reported once
+write("handlers", "from state import LOG\\ndef on_click():\\n    LOG.append('v3')\\n")
+button.click()
+assert state.LOG[-1] == "v3", state.LOG
+print("DONE")
+"""
+
+RAISES = {
+    "GeneratorExit": "raise GeneratorExit",
+    "own_BaseException": "class Stop(BaseException): pass\nraise Stop('stop')",
+    "SystemExit": "import sys; sys.exit(3)",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(RAISES))
+def test_save_raising_a_base_exception_is_a_failed_reload(tmp_path, kind):
+    """A save whose top level raises ``GeneratorExit`` or another ``BaseException``: the
+    click runs the last good code, one error names the file and line, other modules'
+    saves go ahead, the next good save is picked up, rc 0 (it used to abort)."""
+    bad = RAISES[kind]
+    params = {"raise": bad, "where": f"handlers.py:{1 + len(bad.splitlines())}"}
+    assert "DONE" in assert_clean_exit(run_script(BASE_EXCEPTION_SCRIPT, tmp_path, params))
+
+
+def test_internal_error_fails_the_reload_once_and_other_saves_go_ahead(project, monkeypatch,
+                                                                       caplog):
+    """An error in qtreload's own reload code is a failed reload of those modules,
+    logged once: it is not raised at every check, and other modules' saves go ahead."""
+    import qtreload
+    from qtreload import _transaction
+
+    project.write("a", "def f():\n    return 'a1'\n")
+    project.write("b", "def g():\n    return 'b1'\n")
+    a, b = project.load("a"), project.load("b")
+    qtreload.check()
+    real_find = _transaction.find_chunk
+
+    def broken(info, source, path):
+        if path.endswith("a.py"):
+            raise AssertionError("qtreload bug")
+        return real_find(info, source, path)
+
+    monkeypatch.setattr(_transaction, "find_chunk", broken)
+    project.edit("a", "'a1'", "'a2'")
+    report = qtreload.check()
+    assert not report.ok and report.failures[0].module == a.__name__
+    assert a.f() == "a1"
+    assert qtreload.check().ok  # the same content is not tried again
+    project.edit("b", "'b1'", "'b2'")
+    assert qtreload.check().reloaded == (b.__name__,) and b.g() == "b2"
+    errors = [r for r in caplog.records if r.name == "qtreload" and r.levelname == "ERROR"]
+    assert len([r for r in errors if "internal error" in r.getMessage()]) == 1
