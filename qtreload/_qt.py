@@ -18,7 +18,7 @@ from typing import Any
 
 from ._compat import QMetaMethod, QObject, pyqtBoundSignal, pyqtSignal, wrappertype
 from ._default import reloader
-from ._handlers import Getter, current, handler_key, looked_up_by_name
+from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
 
 log = logging.getLogger("qtreload")
 
@@ -37,7 +37,7 @@ class MethodProxy(QObject):
     ``types.MethodType`` (not found by name) keeps its function instead.
     """
 
-    def __init__(self, method: types.MethodType) -> None:
+    def __init__(self, method: Any) -> None:
         super().__init__()
         receiver = method.__self__
         self.method_name = getattr(method, "__name__", "?")
@@ -85,7 +85,7 @@ def _checked(get: Getter, name: str) -> Callable:
 
 def connect(signal: pyqtBoundSignal, handler: Callable, **options: Any) -> Any:
     """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
-    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+    if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
     get = current(handler, weak=isinstance(handler, types.MethodType))
@@ -124,7 +124,7 @@ def disconnect(signal: pyqtBoundSignal, handler: Callable) -> None:
 
 def _candidates(handler: Callable) -> Iterator[Callable]:
     key = handler_key(handler)
-    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+    if _qobject_method(handler):
         name = getattr(handler, "__name__", None)
         for proxy in handler.__self__.findChildren(MethodProxy):
             if proxy.key == key or (proxy._name is not None and proxy._name == name):
@@ -134,6 +134,11 @@ def _candidates(handler: Callable) -> Iterator[Callable]:
         slot = ref()
         if slot is not None:
             yield slot
+
+
+def _qobject_method(handler: Any) -> bool:
+    """A QObject's method (Python or C++): connected through a proxy that dies with it."""
+    return bound_method(handler) and isinstance(handler.__self__, QObject)
 
 
 def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:

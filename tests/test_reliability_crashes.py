@@ -215,3 +215,35 @@ def test_internal_error_fails_the_reload_once_and_other_saves_go_ahead(project, 
     assert qtreload.check().reloaded == (b.__name__,) and b.g() == "b2"
     errors = [r for r in caplog.records if r.name == "qtreload" and r.levelname == "ERROR"]
     assert len([r for r in errors if "internal error" in r.getMessage()]) == 1
+
+
+# -- receivers deleted under a connection --------------------------------------------
+
+DELETED_RECEIVER_SCRIPT = """
+sys.excepthook = sys.__excepthook__   # PyQt5's rule: an exception escaping a slot aborts
+from PyQt5.QtWidgets import QLabel
+button = QPushButton()
+label, other = QLabel("one"), QLabel("two")
+qtreload.connect(button.clicked, label.clear)        # a C++ method of a QObject
+qtreload.connect(button.clicked, other.clear)
+button.click()
+assert label.text() == "" and other.text() == "", (label.text(), other.text())
+label.setText("again")
+label.deleteLater()
+settle()
+other.setText("still connected")
+button.click()                                       # must not abort
+assert other.text() == "", other.text()
+qtreload.disconnect(button.clicked, other.clear)     # found again by the same expression
+other.setText("kept")
+button.click()
+assert other.text() == "kept"
+print("DONE")
+"""
+
+
+def test_connection_to_a_deleted_labels_cpp_method_dies_with_it(tmp_path):
+    """``qtreload.connect(btn.clicked, label.clear)``, the label deleted, the button
+    clicked: nothing happens, as with plain PyQt (a ``RuntimeError`` used to escape
+    into Qt and abort); the other label's connection still works and disconnects."""
+    assert "DONE" in assert_clean_exit(run_script(DELETED_RECEIVER_SCRIPT, tmp_path))
