@@ -25,7 +25,7 @@ from ._hotswap import ClassRule, MemberRule
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._transaction import ReloadTransaction
 from ._trim import call_trimmed
-from ._watch import WatchConfig, WatchedModule, fingerprint
+from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint
 
 log = logging.getLogger("qtreload")
 
@@ -392,7 +392,7 @@ class Reloader:
 
     def is_watched(self, name: str, path: str) -> bool:
         """Import hook: is the module ``name`` being imported from ``path`` one we watch?"""
-        return self.enabled and name != "__main__" and self.config.source_path(
+        return self.enabled and name not in MAIN_NAMES and self.config.source_path(
             name, types.SimpleNamespace(__file__=path)) is not None
 
     def on_compiled(self, name: str, info: ModuleInfo) -> None:

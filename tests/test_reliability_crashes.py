@@ -6,8 +6,13 @@ click or an emission runs, and what qtreload logged.
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
-from reliability_helpers import assert_clean_exit, run_script
+from reliability_helpers import REPO, assert_clean_exit, run_script
 
 # -- signals and whatever else Qt holds without owning it ---------------------------
 
@@ -247,3 +252,54 @@ def test_connection_to_a_deleted_labels_cpp_method_dies_with_it(tmp_path):
     clicked: nothing happens, as with plain PyQt (a ``RuntimeError`` used to escape
     into Qt and abort); the other label's connection still works and disconnects."""
     assert "DONE" in assert_clean_exit(run_script(DELETED_RECEIVER_SCRIPT, tmp_path))
+
+
+# -- the script under ``qtreload run`` -------------------------------------------------
+
+MP_APP = """
+import multiprocessing  # noqa: F401  (aliases this script as sys.modules["__mp_main__"])
+import sys
+from pathlib import Path
+
+from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication, QPushButton
+
+import handler
+
+print("script top level", flush=True)
+app = QApplication(sys.argv)
+button = QPushButton("go")
+button.clicked.connect(handler.on_click)
+
+
+def drive():
+    QTest.mouseClick(button, Qt.LeftButton)
+    for path in (Path(__file__), Path(handler.__file__)):
+        path.write_text(path.read_text().replace("v1", "v2"))
+    QTest.mouseClick(button, Qt.LeftButton)
+    app.quit()
+
+
+QTimer.singleShot(0, drive)
+sys.exit(app.exec_())
+# v1
+"""
+
+
+def test_run_never_re_runs_the_script_aliased_by_multiprocessing(tmp_path):
+    """Under ``qtreload run``, an app importing ``multiprocessing`` (pyqtgraph does):
+    saving the script does not re-run it as ``__mp_main__`` (which started a second
+    ``app.exec_()`` and then segfaulted); the handler module's save is picked up."""
+    (tmp_path / "app.py").write_text(MP_APP)
+    (tmp_path / "handler.py").write_text(textwrap.dedent("""
+        def on_click():
+            print("click v1", flush=True)
+    """))
+    env = {k: v for k, v in os.environ.items() if k != "QTRELOAD"}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    result = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "qtreload", "run",
+                             "app.py"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=60)
+    out = assert_clean_exit(result)
+    assert out.splitlines() == ["script top level", "click v1", "click v2"], out
