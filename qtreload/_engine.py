@@ -25,7 +25,7 @@ from ._hotswap import ClassRule, MemberRule
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._transaction import ReloadTransaction
 from ._trim import call_trimmed
-from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint
+from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint, read_source
 
 log = logging.getLogger("qtreload")
 
@@ -350,11 +350,7 @@ class Reloader:
 
     def _read(self, record: WatchedModule) -> bool:
         """Read ``record``'s file; True if it holds content not yet tried."""
-        try:
-            with open(record.path, "rb") as f:
-                source: bytes | None = f.read()
-        except OSError:
-            source = None
+        source = read_source(record.path)
         if not source and record.fingerprint != _EMPTY:
             # Gone, or caught half-way through an in-place save (truncated, not
             # yet written): not a new version of the module.
@@ -451,11 +447,7 @@ class Reloader:
                 self._detector.watch(path)
             info = self._compiled.pop(name, None)
             source = info.source if info is not None else None
-            try:
-                with open(path, "rb") as f:
-                    disk = f.read()
-            except OSError:
-                disk = None
+            disk = read_source(path)
             if source is None and disk is None:
                 continue
             record = WatchedModule.from_source(name, module, path, source or disk, info)

@@ -30,6 +30,21 @@ def fingerprint(source: bytes) -> bytes:
     return hashlib.blake2b(source, digest_size=16).digest()
 
 
+def read_source(path: str) -> bytes | None:
+    """The bytes of the file at ``path`` now, or None if it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def file_fingerprint(path: str) -> bytes | None:
+    """The fingerprint of the file at ``path`` now, or None if it cannot be read."""
+    source = read_source(path)
+    return None if source is None else fingerprint(source)
+
+
 #: The running script's names: ``multiprocessing`` aliases ``__main__`` as
 #: ``__mp_main__`` (pyqtgraph imports it). Re-running the script would start a
 #: second application and event loop inside the first.
