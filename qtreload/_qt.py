@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._compat import QMetaMethod, QObject, pyqtBoundSignal, pyqtSignal, wrappertype
+from ._compat import BoundSignal, QMetaMethod, QObject, Signal, is_binding_class, wrappertype
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
 
@@ -83,7 +83,7 @@ def _checked(get: Getter, name: str) -> Callable:
     return slot
 
 
-def connect(signal: pyqtBoundSignal, handler: Callable, **options: Any) -> Any:
+def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
     """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
     if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
@@ -104,7 +104,7 @@ def connect(signal: pyqtBoundSignal, handler: Callable, **options: Any) -> Any:
     return connection
 
 
-def disconnect(signal: pyqtBoundSignal, handler: Callable) -> None:
+def disconnect(signal: BoundSignal, handler: Callable) -> None:
     """Disconnect every connection :func:`connect` made from ``signal`` to ``handler``."""
     found = False
     for slot in _candidates(handler):
@@ -154,7 +154,7 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
     for member in sorted(before ^ after):
         change = "added" if member in after else "removed"
         yield f"Qt meta-object {member} {change}: Qt cannot change a live class", True
-    qt_base = next(b for b in old.__mro__ if b.__module__.startswith("PyQt5."))
+    qt_base = next(b for b in old.__mro__ if is_binding_class(b))
     for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
         if callable(getattr(qt_base, name, None)) and not name.startswith("__"):
             yield (f"new override of Qt virtual {name!r}: instances on which Qt already "
@@ -185,8 +185,8 @@ def qt_signal_rule(old: type, new: type, name: str) -> bool:
     unchanged signal needs nothing; a changed one is a meta-object change,
     reported as restart needed by :func:`qt_class_rule`.
     """
-    return isinstance(old.__dict__.get(name), pyqtSignal) or isinstance(
-        new.__dict__.get(name), pyqtSignal)
+    return isinstance(old.__dict__.get(name), Signal) or isinstance(
+        new.__dict__.get(name), Signal)
 
 
 reloader.rules.append(qt_class_rule)
