@@ -25,11 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QApplication
-
 from . import __version__, _eventhook
-from ._compat import QCoreApplication, Qt
+from ._compat import QApplication, QCoreApplication, Qt, QTest
 from ._default import reloader
 from ._engine import disabled_by_environment
 from ._report import ReloadReport
