@@ -1,0 +1,45 @@
+"""Failure classes found by replaying real release histories, each as a small real scenario.
+
+Every test here failed before its fix (see ``tests/test_replay.py`` for the replay itself).
+"""
+from __future__ import annotations
+
+import logging
+
+import qtreload
+
+# -- 1. frozen instances ---------------------------------------------------------------
+
+FROZEN = """
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Point:
+        x: int
+        def label(self):
+            return "v1"
+
+    class Locked:
+        def __setattr__(self, name, value):
+            raise AttributeError("read-only")
+
+    ORIGIN = Point(0)
+    LOCKED = Locked()
+    VERSION = 1
+"""
+
+
+def test_a_module_with_frozen_instances_reloads_in_full(project, caplog):
+    project.write("frozen", FROZEN)
+    frozen = project.load("frozen")
+    Point, Locked = frozen.Point, frozen.Locked
+    project.write("frozen", FROZEN.replace("VERSION = 1", "VERSION = 2")
+                  .replace('"v1"', '"v2"'))
+    with caplog.at_level(logging.ERROR, logger="qtreload"):
+        report = qtreload.check()
+    assert report.ok, report.failures
+    assert frozen.VERSION == 2
+    assert frozen.Point is Point and type(frozen.ORIGIN) is Point
+    assert type(frozen.LOCKED) is Locked
+    assert frozen.ORIGIN.label() == "v2"
+    assert not caplog.records
