@@ -43,3 +43,28 @@ def test_a_module_with_frozen_instances_reloads_in_full(project, caplog):
     assert type(frozen.LOCKED) is Locked
     assert frozen.ORIGIN.label() == "v2"
     assert not caplog.records
+
+
+# -- the fast path compiles as the whole module does ---------------------------------
+
+def test_a_definition_rerun_alone_compiles_as_in_the_whole_module(project):
+    """``re.search`` on an imported module: not compiled as a method call, as in a restart."""
+    source = """
+        import re
+
+        def find(text):
+            return re.search("a", text) is not None
+
+        def other():
+            return 1
+    """
+    project.write("finder", source)
+    finder = project.load("finder")
+    find = finder.find
+    project.write("finder", source.replace('"a"', '"b"'))
+    report = qtreload.check()
+    assert report.reloaded == (finder.__name__,)
+    assert finder.find is find and find("abc") and not find("xyz")
+    restart = compile(project.path("finder").read_text(), str(project.path("finder")), "exec")
+    fresh = next(c for c in restart.co_consts if getattr(c, "co_name", None) == "find")
+    assert find.__code__.co_code == fresh.co_code
