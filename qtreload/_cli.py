@@ -25,14 +25,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QApplication
-
 from . import _eventhook
-from ._compat import QCoreApplication, Qt
+from ._compat import QApplication, QCoreApplication, Qt, QTest
 from ._default import reloader
 from ._engine import disabled_by_environment
 from ._report import ReloadReport
+from ._triggers import TRIGGERS, switches
 
 log = logging.getLogger("qtreload")
 
@@ -76,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-wrapped", dest="wrapped", action="store_false",
                      help="handlers wrapped by qtreload (autoreload_slot, qtreload.connect) "
                           "do not check by themselves; only the event hook reloads")
+    add_trigger_flags(run)
     run.add_argument("--no-excepthook", dest="excepthook", action="store_false",
                      help="do not install qtreload's logging sys.excepthook")
     run.add_argument("--root", dest="roots", action="append", metavar="DIR",
@@ -99,11 +98,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_trigger_flags(parser: argparse.ArgumentParser) -> None:
+    """``--before-script/--no-before-script`` and the like: the three trigger switches."""
+    group = parser.add_argument_group(
+        "trigger points", "the three switches of the reload menu; each also reads an "
+        "environment variable, and is on by default")
+    for trigger in TRIGGERS:
+        group.add_argument(f"--{trigger.word}", dest=trigger.key,
+                           action=argparse.BooleanOptionalAction, default=None,
+                           help=f"{trigger.label.lower()} (${trigger.env})")
+
+
+def apply_trigger_flags(args: argparse.Namespace) -> None:
+    """Set the trigger switches named on the command line; the others keep their state."""
+    for trigger in TRIGGERS:
+        on = getattr(args, trigger.key, None)
+        if on is not None:
+            switches.set(trigger, on)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; the exit status."""
     args = build_parser().parse_args(argv)
     if args.command == "run":
         _log_to_stderr(logging.WARNING if args.quiet else logging.INFO)
+        apply_trigger_flags(args)
         configure_triggers(events=args.events, wrapped=args.wrapped, timers=args.timers)
         if args.roots or args.include or args.exclude:
             reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
@@ -124,7 +143,8 @@ def configure_triggers(events: bool = True, wrapped: bool = True, timers: bool =
     if not (events or wrapped):
         reloader.disable()
         return
-    reloader.check_before_calls = wrapped
+    if not wrapped:
+        reloader.check_before_calls = False
     if events:
         _eventhook.install(timers=timers)
 

@@ -1,6 +1,7 @@
 """What one stale check did: the reload report handed back to callers and logged."""
 from __future__ import annotations
 
+import os
 import traceback
 from dataclasses import dataclass
 
@@ -17,7 +18,15 @@ class ReloadFailure:
     @property
     def message(self) -> str:
         """One line naming the file, the line and the error."""
-        where = f"{self.path}:{self.lineno}" if self.lineno else self.path
+        return self._located(self.path)
+
+    @property
+    def short_message(self) -> str:
+        """:attr:`message` with the file's base name, for narrow places (a status bar)."""
+        return self._located(os.path.basename(self.path))
+
+    def _located(self, file: str) -> str:
+        where = f"{file}:{self.lineno}" if self.lineno else file
         return f"{where}: {type(self.exception).__name__}: {self.exception}"
 
     @property

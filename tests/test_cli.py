@@ -66,9 +66,13 @@ def offscreen_env() -> dict[str, str]:
     return env
 
 
-def python(args: Sequence[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    """``python ARGS`` in ``cwd``, offscreen, with a timeout; stdout and stderr captured."""
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=offscreen_env(),
+def python(args: Sequence[str], cwd: Path, timeout: float = 60,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``cwd``, offscreen, with a timeout; stdout and stderr captured.
+
+    ``env``: variables to set on top of :func:`offscreen_env`.
+    """
+    return subprocess.run([sys.executable, *args], cwd=cwd, env={**offscreen_env(), **(env or {})},
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -98,6 +102,8 @@ def app(tmp_path: Path) -> Path:
     # Without wrapped checks, a click() (no input event) does not reload.
     (["--no-wrapped"], "pw:wp", ["plain v1", "wrapped v1", "wrapped v1", "plain v2"]),
     (["--no-events", "--no-wrapped"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
+    # The menu's "before events and function calls" switch covers both.
+    (["--no-before-events"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
     (["--exclude", "hand*"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
     (["--root", "{tmp}"], "pw:pw", ["plain v1", "wrapped v1", "plain v2", "wrapped v2"]),
     (["--root", "{tmp}/elsewhere"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
