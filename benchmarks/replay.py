@@ -23,28 +23,43 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from replay_harness import replay  # noqa: E402
 
-#: project -> (import packages, releases oldest first). Chosen for what they exercise:
+#: Each project, its import packages, and its releases oldest first. Chosen for:
 #: jsonschema: frozen attrs instances at module level, a validator registry, import
 #: cycles, TYPE_CHECKING imports; marshmallow: a class registry filled by a metaclass,
 #: import cycles, TYPE_CHECKING imports; more-itertools: a package that re-exports its
 #: submodules with ``from .more import *``; attrs: frozen classes and module-level
 #: frozen instances, ``attrs`` re-exporting ``attr`` with ``*``.
-PROJECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "jsonschema": (("jsonschema",), (
-        "4.18.0 4.18.1 4.18.2 4.18.3 4.18.4 4.18.5 4.18.6 4.19.0 4.19.1 4.19.2 4.20.0 "
-        "4.21.0 4.21.1 4.22.0 4.23.0 4.24.0 4.24.1 4.25.0 4.25.1 4.26.0").split()),
-    "marshmallow": (("marshmallow",), (
-        "3.13.0 3.14.0 3.14.1 3.15.0 3.16.0 3.17.0 3.17.1 3.18.0 3.19.0 3.20.0 3.20.1 "
-        "3.20.2 3.21.0 3.21.1 3.21.2 3.21.3 3.22.0 3.23.0 3.23.1 3.23.2 3.23.3 3.24.0 "
-        "3.24.1 3.24.2 3.25.0 3.25.1 3.26.0 3.26.1 3.26.2").split()),
-    "more-itertools": (("more_itertools",), (
-        "8.0.0 8.0.1 8.0.2 8.1.0 8.2.0 8.3.0 8.4.0 8.5.0 8.6.0 8.7.0 8.8.0 8.9.0 8.10.0 "
-        "8.12.0 8.13.0 8.14.0 9.0.0 9.1.0 10.0.0 10.1.0 10.2.0 10.3.0 10.4.0 10.5.0 "
-        "10.6.0 10.7.0 10.8.0").split()),
-    "attrs": (("attr", "attrs"), (
-        "20.1.0 20.2.0 20.3.0 21.2.0 21.3.0 21.4.0 22.1.0 22.2.0 23.1.0 23.2.0 24.1.0 "
-        "24.2.0 24.3.0 25.1.0 25.2.0 25.3.0 25.4.0 26.1.0").split()),
-}
+_RELEASES = """
+jsonschema      jsonschema   4.18.0 4.18.1 4.18.2 4.18.3 4.18.4 4.18.5 4.18.6 4.19.0 4.19.1
+                             4.19.2 4.20.0 4.21.0 4.21.1 4.22.0 4.23.0 4.24.0 4.24.1 4.25.0
+                             4.25.1 4.26.0
+marshmallow     marshmallow  3.13.0 3.14.0 3.14.1 3.15.0 3.16.0 3.17.0 3.17.1 3.18.0 3.19.0
+                             3.20.0 3.20.1 3.20.2 3.21.0 3.21.1 3.21.2 3.21.3 3.22.0 3.23.0
+                             3.23.1 3.23.2 3.23.3 3.24.0 3.24.1 3.24.2 3.25.0 3.25.1 3.26.0
+                             3.26.1 3.26.2
+more-itertools  more_itertools  8.0.0 8.0.1 8.0.2 8.1.0 8.2.0 8.3.0 8.4.0 8.5.0 8.6.0 8.7.0
+                             8.8.0 8.9.0 8.10.0 8.12.0 8.13.0 8.14.0 9.0.0 9.1.0 10.0.0 10.1.0
+                             10.2.0 10.3.0 10.4.0 10.5.0 10.6.0 10.7.0 10.8.0
+attrs           attr,attrs   20.1.0 20.2.0 20.3.0 21.2.0 21.3.0 21.4.0 22.1.0 22.2.0 23.1.0
+                             23.2.0 24.1.0 24.2.0 24.3.0 25.1.0 25.2.0 25.3.0 25.4.0 26.1.0
+"""
+
+
+def _projects() -> dict[str, tuple[tuple[str, ...], list[str]]]:
+    """project -> (its import packages, its releases oldest first), from ``_RELEASES``."""
+    projects: dict[str, tuple[tuple[str, ...], list[str]]] = {}
+    releases: list[str] = []
+    for line in _RELEASES.strip().splitlines():
+        if not line.startswith(" "):
+            project, packages, *rest = line.split()
+            releases = rest
+            projects[project] = (tuple(packages.split(",")), releases)
+        else:
+            releases.extend(line.split())
+    return projects
+
+
+PROJECTS = _projects()
 
 _LEFT_OUT = frozenset({"tests", "test", "testing", "benchmarks"})
 
@@ -106,7 +121,8 @@ def main() -> int:
                 for line in step.differences[:args.show]:
                     print(f"    {line}")
         sys.stdout.flush()
-    print("\n| project | saves | fresh import works | match a restart | reload ms median / p95 / max |")
+    print("\n| project | saves | fresh import works | match a restart "
+          "| reload ms median / p95 / max |")
     print("|---|---|---|---|---|")
     for project, n, comparable, matched, times in rows:
         print(f"| {project} | {n} | {comparable} | {matched} | {statistics.median(times):.1f} / "
