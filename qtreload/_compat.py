@@ -77,8 +77,8 @@ from qtpy import QtCore  # noqa: E402
 
 PYQT = API.startswith("pyqt")
 PYSIDE = not PYQT
-QT_VERSION: str = qtpy.QT_VERSION
-BINDING_VERSION: str = qtpy.PYQT_VERSION if PYQT else qtpy.PYSIDE_VERSION
+QT_VERSION: str = qtpy.QT_VERSION or ""
+BINDING_VERSION: str = (qtpy.PYQT_VERSION if PYQT else qtpy.PYSIDE_VERSION) or ""
 
 QCoreApplication = QtCore.QCoreApplication
 QEvent = QtCore.QEvent
@@ -92,8 +92,7 @@ Signal = QtCore.Signal
 Slot = QtCore.Slot
 Property = QtCore.Property
 #: The type of a signal bound to an instance (``obj.clicked``).
-_core = importlib.import_module(f"{BINDING}.QtCore")
-BoundSignal: type = _core.pyqtBoundSignal if PYQT else _core.SignalInstance
+BoundSignal = QtCore.SignalInstance  # qtpy's name for PyQt's pyqtBoundSignal too
 #: The metaclass of every class the binding wraps (sip's or shiboken's).
 wrappertype: type = type(QObject)
 #: The function attribute where the binding's slot decorator keeps the slot signature.
