@@ -126,6 +126,9 @@ def connect(signal: Any, handler: Callable, **options: Any) -> Any:
     Connecting twice calls the handler twice, as in Qt. blinker: ``sender=`` and
     ``weak=`` (default True) as in blinker; connecting twice calls it once.
     """
+    if not callable(handler):
+        raise TypeError(f"qtreload.connect: the handler must be callable (a function or a "
+                        f"method), not {handler!r}")
     if isinstance(signal, blinker.Signal):
         return _blinker.connect(signal, handler, **options)
     return _qt.connect(signal, handler, **options)
@@ -134,6 +137,6 @@ def connect(signal: Any, handler: Callable, **options: Any) -> Any:
 def disconnect(signal: Any, handler: Callable) -> None:
     """Undo :func:`connect` for ``handler`` (the original handler, not a wrapper)."""
     if isinstance(signal, blinker.Signal):
-        _blinker.disconnect(signal, handler)
+        _blinker.disconnect(signal, handler)  # not connected: ignored, as blinker does
     else:
         _qt.disconnect(signal, handler)

@@ -140,9 +140,14 @@ class Reloader:
         not yet checked, live closures); newly watched ones start from their
         file as it is now.
         """
+        roots, include, exclude = (_listed(what, value) for what, value in
+                                   (("roots", roots), ("include", include), ("exclude", exclude)))
+        for root in roots or ():
+            if not os.path.isdir(root):
+                raise ValueError(f"qtreload.configure: root {root!r} is not an existing folder")
         with self._lock:
             if roots is not None:
-                self.config.roots = [os.fspath(r) for r in roots]
+                self.config.roots = roots
             if include is not None:
                 self.config.include = list(include)
             if exclude is not None:
@@ -472,6 +477,26 @@ class Reloader:
         with self._lock:
             self._sync()
             return dict(self._modules)
+
+
+def _listed(what: str, values: Iterable[Any] | None) -> list[str] | None:
+    """``values`` as a list of strings; a lone string or path is a ``TypeError``, not letters."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, os.PathLike)):
+        raise TypeError(f"qtreload.configure: {what} must be a list of "
+                        f"{'folders' if what == 'roots' else 'patterns'}, not the single "
+                        f"{type(values).__name__} {values!r} (write [{values!r}])")
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(f"qtreload.configure: {what} must be a list, not {values!r}") from None
+    if what == "roots":
+        items = [os.fspath(item) if isinstance(item, os.PathLike) else item for item in items]
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"qtreload.configure: each of {what} must be a str, not {item!r}")
+    return items
 
 
 def _log_failure(failure: ReloadFailure) -> None:

@@ -303,3 +303,92 @@ def test_run_never_re_runs_the_script_aliased_by_multiprocessing(tmp_path):
                             text=True, timeout=60)
     out = assert_clean_exit(result)
     assert out.splitlines() == ["script top level", "click v1", "click v2"], out
+
+
+# -- misuse fails at the call, clearly ------------------------------------------------
+
+
+def _handler() -> None:
+    pass
+
+
+@pytest.mark.parametrize("handler", [42, None, "on_click"])
+def test_connect_to_something_not_callable_is_a_type_error(qtbot, handler):
+    import blinker
+    from PyQt5.QtWidgets import QPushButton
+
+    import qtreload
+
+    button = QPushButton()
+    qtbot.addWidget(button)
+    for signal in (button.clicked, blinker.Signal()):
+        with pytest.raises(TypeError, match="must be callable"):
+            qtreload.connect(signal, handler)
+    button.click()  # nothing was connected
+
+
+def test_connect_to_an_unbound_or_non_signal_is_a_type_error():
+    from PyQt5.QtWidgets import QPushButton
+
+    import qtreload
+
+    with pytest.raises(TypeError, match=r"not QPushButton\.clicked"):
+        qtreload.connect(QPushButton.clicked, _handler)
+    for thing in (42, _handler, "clicked"):
+        with pytest.raises(TypeError, match="expected a Qt bound signal"):
+            qtreload.connect(thing, _handler)
+
+
+def test_unique_connection_made_twice_is_a_type_error_as_in_pyqt(qtbot):
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QLabel, QPushButton
+
+    import qtreload
+
+    button, label = QPushButton(), QLabel()
+    qtbot.addWidget(button)
+    qtbot.addWidget(label)
+    calls = []
+
+    def handler():
+        calls.append(1)
+
+    for target in (handler, label.clear):
+        qtreload.connect(button.clicked, target, type=Qt.UniqueConnection)
+        with pytest.raises(TypeError, match="already connected"):
+            qtreload.connect(button.clicked, target, type=Qt.AutoConnection | Qt.UniqueConnection)
+    button.click()
+    assert calls == [1]  # connected once
+    other = QPushButton()
+    qtbot.addWidget(other)
+    qtreload.connect(other.clicked, handler, type=Qt.UniqueConnection)  # another signal: fine
+    other.click()
+    assert calls == [1, 1]
+
+
+def test_autoreload_slot_of_something_else_is_a_type_error():
+    import qtreload
+
+    with pytest.raises(TypeError, match="expected a function to decorate"):
+        qtreload.autoreload_slot(42)
+    with pytest.raises(TypeError, match="expected a function, method"):
+        qtreload.autoreload_slot(int)(42)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"roots": "/tmp"}, TypeError, "list of folders"),
+    ({"include": "myapp.*"}, TypeError, "list of patterns"),
+    ({"exclude": 3}, TypeError, "must be a list"),
+    ({"roots": ["/no/such/folder"]}, ValueError, "not an existing folder"),
+    ({"roots": [3]}, TypeError, "must be a str"),
+])
+def test_configure_with_a_wrong_argument_fails_and_changes_nothing(kwargs, error, match):
+    import qtreload
+
+    before = (list(qtreload.reloader.config.roots), list(qtreload.reloader.config.include),
+              list(qtreload.reloader.config.exclude))
+    with pytest.raises(error, match=match):
+        qtreload.configure(**kwargs)
+    after = (qtreload.reloader.config.roots, qtreload.reloader.config.include,
+             qtreload.reloader.config.exclude)
+    assert after == before
