@@ -24,6 +24,7 @@ from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
 from ._hotswap import ClassRule, MemberRule
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
+from ._tracebacks import user_exc_info
 from ._transaction import ReloadTransaction
 from ._trim import call_trimmed
 from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint, read_source
@@ -525,6 +526,5 @@ def _listed(what: str, values: Iterable[Any] | None) -> list[str] | None:
 
 
 def _log_failure(failure: ReloadFailure) -> None:
-    exc = failure.exception
     log.error("qtreload: reloading %s failed, the app keeps its last good code: %s",
-              failure.module, failure.message, exc_info=(type(exc), exc, exc.__traceback__))
+              failure.module, failure.message, exc_info=user_exc_info(failure.exception))

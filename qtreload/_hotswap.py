@@ -407,7 +407,7 @@ class HotSwap:
         for member in new.__members__.values():
             previous = self.mapped(member)
             if previous is member:
-                self._edit("set", member, "__class__", old)  # a new member joins the live class
+                self._edit("retype", member, None, old)  # a new member joins the live class
             else:
                 self._edit("set", previous, "_value_", member._value_)
 
@@ -432,7 +432,7 @@ class HotSwap:
         old_class = self.mapped(type(value))
         if (old_class is not type(value) and self.mapped(value) is value
                 and not isinstance(value, (type, enum.Enum))):
-            self._edit("set", value, "__class__", old_class)
+            self._edit("retype", value, None, old_class)
 
     def _plan_rebind_value(self, namespace: dict, name: str, value: Any) -> None:
         self._plan_container(value)
@@ -492,6 +492,9 @@ class HotSwap:
         elif kind == "attr":
             self._undo.append(("attr", target, key, target.__dict__.get(key, _MISSING)))
             _set_class_attr(target, key, value)
+        elif kind == "retype":
+            self._undo.append(("retype", target, None, type(target)))
+            _retype(target, value)
         elif kind == "item":  # value _MISSING: delete the item
             try:
                 previous = target[key]
@@ -540,6 +543,8 @@ class HotSwap:
             setattr(target, key, value)
         elif kind == "attr":
             _set_class_attr(target, key, value, undo=True)
+        elif kind == "retype":
+            _retype(target, value)
         elif kind == "item":
             if value is _MISSING:
                 del target[key]
@@ -589,6 +594,15 @@ def _set_class_attr(cls: type, name: str, value: Any, undo: bool = False) -> Non
             type.__delattr__(cls, name)
         else:
             type.__setattr__(cls, name, value)
+
+
+def _retype(instance: Any, cls: type) -> None:
+    """Give ``instance`` the class ``cls``, past the class's own ``__setattr__``.
+
+    A frozen dataclass or attrs class refuses every attribute write through its
+    ``__setattr__``; the class of an instance is not its data.
+    """
+    object.__setattr__(instance, "__class__", cls)
 
 
 def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:
