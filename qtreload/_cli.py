@@ -128,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         apply_trigger_flags(args)
         configure_triggers(events=args.events, wrapped=args.wrapped, timers=args.timers)
         if args.roots or args.include or args.exclude:
-            reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
+            try:
+                reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
         hook = keep_running_on_errors() if args.excepthook else contextlib.nullcontext()
         with hook:
             return run_script(args.script, args.args)

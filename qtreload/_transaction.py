@@ -24,6 +24,7 @@ from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
+from ._timelimit import time_limit
 from ._watch import WatchedModule
 
 _KEEP = frozenset({
@@ -59,11 +60,12 @@ class ReloadTransaction:
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
                  watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
-                 member_rules: Iterable[MemberRule] = ()) -> None:
+                 member_rules: Iterable[MemberRule] = (), time_limit: float | None = None) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
         self._rules = list(rules)
         self._member_rules = list(member_rules)
+        self._time_limit = time_limit  # seconds for each module's code; None: no limit
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -120,7 +122,8 @@ class ReloadTransaction:
             namespace["__doc__"] = None
         namespace[TRACK_NAME] = track
         assert step.code is not None  # compiled before any step runs
-        exec(step.code, namespace)
+        with time_limit(self._time_limit):
+            exec(step.code, namespace)
 
     def _plan(self, order: list[str]) -> HotSwap:
         swap = HotSwap(self._rules, self._member_rules)
