@@ -18,6 +18,9 @@ _IMPORT = re.compile(
     re.MULTILINE,
 )
 _ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
+# Blocks whose imports do not run when the module runs: function bodies, ``if TYPE_CHECKING:``.
+_QUIET_BLOCK = re.compile(
+    rb"[ \t]*(?:(?:async[ \t]+)?def[ \t]|if[ \t]+(?:[\w.]+\.)?TYPE_CHECKING[ \t]*:)")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,10 @@ def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
     package = module if is_package else module.rpartition(".")[0]
     modules: set[str] = set()
     names: list[FromImport] = []
+    quiet = _quiet_lines(source)
     for match in _IMPORT.finditer(source):
+        if match.start() in quiet:
+            continue  # runs later (in a function), or never (for type checkers only)
         if match["src"] is not None:
             base = _resolve(match["src"].decode(), package)
             if base is None:
@@ -66,6 +72,32 @@ def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
     return ModuleImports(frozenset(modules), tuple(names))
 
 
+def _quiet_lines(source: bytes) -> set[int]:
+    """Offsets of the lines inside function bodies and ``if TYPE_CHECKING:`` blocks.
+
+    Read from indentation alone (no parse): a line indented no deeper than a
+    block's header ends the block (so ``else:`` after ``if TYPE_CHECKING:``
+    runs). Text at a shallower indentation inside a string or a bracket ends a
+    block early: its imports then count, which only adds an ordering edge.
+    """
+    quiet: set[int] = set()
+    blocks: list[int] = []  # indentation of the open quiet blocks' headers
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        start, offset = offset, offset + len(line)
+        text = line.lstrip(b" \t")
+        if not text.strip() or text.startswith(b"#"):
+            continue
+        indent = len(line) - len(text)
+        while blocks and blocks[-1] >= indent:
+            blocks.pop()
+        if blocks:
+            quiet.add(start)
+        elif _QUIET_BLOCK.match(line):
+            blocks.append(indent)
+    return quiet
+
+
 def _resolve(name: str, package: str) -> str | None:
     try:
         return importlib.util.resolve_name(name, package) if name.startswith(".") else name
@@ -73,13 +105,22 @@ def _resolve(name: str, package: str) -> str | None:
         return None
 
 
-def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]]) -> list[str]:
+def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]],
+                 finished: Mapping[str, int] | None = None) -> list[str]:
     """Order ``stale`` so each module comes after the watched modules it imports.
 
     ``graph`` maps every watched module to the modules it imports. Dependencies
-    through modules that did not change count too. An import cycle is broken
-    deterministically: members of one cycle run in name order.
+    through modules that did not change count too. The members of an import
+    cycle run in the order they finished running at their first import
+    (``finished``: module -> rank), as a restart would run them; modules
+    without a rank after those, in name order.
     """
+    finished = finished or {}
+
+    def first_done(name: str) -> tuple[int, int, str]:
+        rank = finished.get(name)
+        return (0, rank, name) if rank is not None else (1, 0, name)
+
     stale = set(stale)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -119,7 +160,7 @@ def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]]) -> l
                         component.append(member)
                         if member == node:
                             break
-                    order.extend(sorted(m for m in component if m in stale))
+                    order.extend(sorted((m for m in component if m in stale), key=first_done))
 
     for name in sorted(stale):
         if name not in index and name in graph:

@@ -23,6 +23,7 @@ from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, reload_order
+from ._loader import finish_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._watch import WatchedModule
 
@@ -79,7 +80,7 @@ class ReloadTransaction:
             except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
-        order = reload_order(self._steps, graph)
+        order = reload_order(self._steps, graph, finish_order)
         ran: list[_Step] = []
         step = swap = None
         try:
