@@ -26,10 +26,6 @@ class ImportWatcher(Protocol):
 # The reloaders that installed the import hook; it stays while any remains.
 _watchers: list[ImportWatcher] = []
 
-#: Module name -> rank in the order modules loaded here finished running (first time only):
-#: what a restart would run first among modules that import each other.
-finish_order: dict[str, int] = {}
-
 
 class TrackingLoader(importlib.machinery.SourceFileLoader):
     """Loads watched modules through :func:`compile_source`, never from ``.pyc``."""
@@ -48,7 +44,6 @@ class TrackingLoader(importlib.machinery.SourceFileLoader):
     def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__.setdefault(TRACK_NAME, track)
         super().exec_module(module)
-        finish_order.setdefault(module.__name__, len(finish_order))
 
 
 _hook = importlib.machinery.FileFinder.path_hook(

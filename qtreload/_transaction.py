@@ -22,8 +22,7 @@ from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule
-from ._imports import FromImport, reload_order
-from ._loader import finish_order
+from ._imports import FromImport, imports_seen, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._watch import WatchedModule
 
@@ -65,6 +64,9 @@ class ReloadTransaction:
         self._watched = watched
         self._rules = list(rules)
         self._member_rules = list(member_rules)
+        self._ran: list[_Step] = []  # the steps that ran, in the order they finished
+        self._culprit: _Step | None = None  # the step whose run raised first
+        self._error: BaseException | None = None
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -80,30 +82,53 @@ class ReloadTransaction:
             except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
-        order = reload_order(self._steps, graph, finish_order)
-        ran: list[_Step] = []
-        step = swap = None
+        # sys.modules holds modules in the order they finished their first run (importlib
+        # moves each to the end when it finishes): in a cycle, the last one to finish
+        # is the one whose import started the others.
+        entered = {name: -i for i, name in enumerate(sys.modules)}
+        order = reload_order(self._steps, graph, entered)
+        swap = None
         try:
-            for name in order:
-                step = self._steps[name]
-                self._execute(step)
-                ran.append(step)
-            step = None
+            with imports_seen(self._before_import):
+                for name in order:
+                    self._start(self._steps[name])
+            if self._error is not None:
+                raise self._error  # caught by the module that imported it: still a failure
+            order = [step.record.name for step in self._ran]  # as they finished
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            self._restore(ran + ([step] if step and step.snapshot is not None else []))
+            self._restore([step for step in self._steps.values() if step.snapshot is not None])
             if isinstance(exc, KeyboardInterrupt):
                 raise  # still nothing changed, and the user gets it
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
             # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
-            culprit = step or self._steps.get(failed) or self._steps[order[-1]]
+            culprit = self._culprit or self._steps.get(failed) or self._steps[order[-1]]
             return self._failed(culprit, exc)
         for name in order:
             step = self._steps[name]
             step.record.commit(step.source, step.info)
         return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
+
+    def _start(self, step: _Step) -> None:
+        """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
+        if step.snapshot is not None:
+            return
+        try:
+            self._execute(step)
+        except BaseException as exc:
+            if self._culprit is None:  # the innermost: where the error is
+                self._culprit, self._error = step, exc
+            raise
+        self._ran.append(step)
+
+    def _before_import(self, names: list[str]) -> None:
+        """A module being run imports ``names``: a changed one among them runs now, first."""
+        for name in names:
+            step = self._steps.get(name)
+            if step is not None:
+                self._start(step)
 
     def _execute(self, step: _Step) -> None:
         namespace = step.namespace
