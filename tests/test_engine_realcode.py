@@ -133,3 +133,35 @@ def test_a_package_that_imports_its_submodules_reloads_as_a_restart_does(project
     report = qtreload.check()
     assert report.ok, report.failures[0].message
     assert (pkg.USES, pkg.MORE) == (1, 10)
+
+
+SLOTTED = """
+    class Checker:
+        __slots__ = ("kinds", "__weakref__")  # the layout attrs gives slotted classes
+        def __init__(self, kinds):
+            object.__setattr__(self, "kinds", kinds)
+        def __setattr__(self, name, value):
+            raise AttributeError("frozen")
+        def check(self, kind):
+            return kind in self.kinds
+
+    DEFAULT = Checker(("int", "str"))
+
+    class Validator:
+        CHECKER = DEFAULT
+
+    VERSION = 1
+"""
+
+
+def test_a_slotted_instance_python_cannot_retype_becomes_a_twin_of_the_live_class(project):
+    project.write("slotted", SLOTTED)
+    slotted = project.load("slotted")
+    Checker = slotted.Checker
+    project.write("slotted", SLOTTED.replace("VERSION = 1", "VERSION = 2")
+                  .replace('("int", "str")', '("int", "str", "list")'))
+    report = qtreload.check()
+    assert report.ok, report.failures[0].message
+    assert slotted.Checker is Checker and type(slotted.DEFAULT) is Checker
+    assert slotted.Validator.CHECKER is slotted.DEFAULT
+    assert slotted.DEFAULT.check("list") and slotted.VERSION == 2
