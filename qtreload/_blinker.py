@@ -61,12 +61,15 @@ def connect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY
 
 
 def disconnect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY) -> None:
-    """Disconnect what :func:`connect` connected for ``handler`` (from ``sender``, or all)."""
+    """Disconnect what :func:`connect` connected for ``handler`` (from ``sender``, or all).
+
+    As in blinker, a handler that is not connected is ignored.
+    """
     connected = _receivers.get(signal, {})
     key = handler_key(handler)
     receiver = connected.get(key)
     if receiver is None:
-        raise ValueError(f"qtreload: {handler!r} is not connected to {signal!r}")
+        return  # blinker's rule: disconnecting what is not connected does nothing
     signal.disconnect(receiver, sender=sender)
     if id(receiver) not in signal.receivers:
         del connected[key]

@@ -16,7 +16,15 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._compat import BoundSignal, QMetaMethod, QObject, Signal, is_binding_class, wrappertype
+from ._compat import (
+    BoundSignal,
+    QMetaMethod,
+    QObject,
+    Qt,
+    Signal,
+    is_binding_class,
+    wrappertype,
+)
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
 
@@ -84,7 +92,19 @@ def _checked(get: Getter, name: str) -> Callable:
 
 
 def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
-    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
+    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first.
+
+    ``type=...UniqueConnection`` for a handler already connected to ``signal``
+    raises ``TypeError``, as the binding does.
+    """
+    _check_signal(signal)
+    if _unique(options.get("type")):
+        for slot in _candidates(handler):
+            try:
+                return signal.connect(slot, **options)  # the same slot: Qt sees it twice
+            except TypeError:
+                raise TypeError(f"qtreload.connect: {handler!r} is already connected to this "
+                                "signal (type=UniqueConnection)") from None
     if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
@@ -134,6 +154,26 @@ def _candidates(handler: Callable) -> Iterator[Callable]:
         slot = ref()
         if slot is not None:
             yield slot
+
+
+def _check_signal(signal: Any) -> None:
+    """A ``TypeError`` naming what was expected, at the call, for anything but a bound signal."""
+    if isinstance(signal, BoundSignal):
+        return
+    if isinstance(signal, Signal):
+        raise TypeError(f"qtreload.connect: {signal!r} is a class's signal, not bound to an "
+                        "object: connect the signal of an instance (button.clicked, not "
+                        "QPushButton.clicked)")
+    raise TypeError(f"qtreload.connect: expected a Qt bound signal (button.clicked) or a "
+                    f"blinker.Signal, not {signal!r}")
+
+
+_UNIQUE = int(getattr(Qt.UniqueConnection, "value", Qt.UniqueConnection))
+
+
+def _unique(kind: Any) -> bool:
+    """Does the connection type ``kind`` (an enum, an int, or None) ask for a unique one?"""
+    return kind is not None and bool(int(getattr(kind, "value", kind)) & _UNIQUE)
 
 
 def _qobject_method(handler: Any) -> bool:

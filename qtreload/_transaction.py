@@ -24,6 +24,7 @@ from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, imports_seen, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
+from ._timelimit import time_limit
 from ._watch import WatchedModule
 
 _KEEP = frozenset({
@@ -59,7 +60,7 @@ class ReloadTransaction:
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
                  watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
-                 member_rules: Iterable[MemberRule] = ()) -> None:
+                 member_rules: Iterable[MemberRule] = (), time_limit: float | None = None) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
         self._rules = list(rules)
@@ -67,6 +68,8 @@ class ReloadTransaction:
         self._ran: list[_Step] = []  # the steps that ran, in the order they finished
         self._culprit: _Step | None = None  # the step whose run raised first
         self._error: BaseException | None = None
+        self._time_limit = time_limit  # seconds for each module's code; None: no limit
+        self._running = False  # a module's code is running (another's may run inside it)
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -142,7 +145,14 @@ class ReloadTransaction:
                     del namespace[key]
             namespace["__doc__"] = None
         namespace[TRACK_NAME] = track
-        exec(step.code, namespace)
+        # One watchdog per thread: a module run by another's import statement runs
+        # within the limit of the module that imports it.
+        nested, self._running = self._running, True
+        try:
+            with time_limit(None if nested else self._time_limit):
+                exec(step.code, namespace)
+        finally:
+            self._running = nested
 
     def _plan(self, order: list[str]) -> HotSwap:
         swap = HotSwap(self._rules, self._member_rules)
