@@ -112,6 +112,11 @@ def _cells(func: types.FunctionType) -> dict[str, types.CellType]:
     return dict(zip(func.__code__.co_freevars, func.__closure__ or (), strict=True))
 
 
+def _code_name(code: types.CodeType) -> str:
+    """The qualified name of a code object (``co_qualname`` exists from Python 3.11)."""
+    return getattr(code, "co_qualname", code.co_name)
+
+
 def _cell_value(cell: types.CellType) -> Any:
     try:
         return cell.cell_contents
@@ -179,7 +184,8 @@ class HotSwap:
             self._pair(new, old)
             self._class_pairs.append((module, old, new))
             if isinstance(old, enum.EnumMeta) and isinstance(new, enum.EnumMeta):
-                for name, member in new.__members__.items():
+                members: dict[str, enum.Enum] = dict(new.__members__)
+                for name, member in members.items():
                     previous = old.__members__.get(name)
                     if previous is not None:
                         self._pair(member, previous)  # members keep their identity
@@ -255,9 +261,9 @@ class HotSwap:
         for old, new in self._function_pairs:
             if new.__module__ == module:
                 self._plan_function(old, new)
-        for mod, old, new in self._class_pairs:
+        for mod, old_class, new_class in self._class_pairs:
             if mod == module:
-                self._plan_class(old, new)
+                self._plan_class(old_class, new_class)
         for name, value in values:
             self._plan_rebind_value(namespace, name, value)
         for name, old in olds:
@@ -293,8 +299,8 @@ class HotSwap:
                 nfree = len(old.__closure__ or ())
                 self._edit("set", old, "__code__", _trampoline_code(nfree))
                 self._edit("set", old, "__defaults__", None)
-            kwdefaults = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
-            self._edit("set", old, "__kwdefaults__", kwdefaults)
+            trampoline = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
+            self._edit("set", old, "__kwdefaults__", trampoline)
             attrs["__wrapped__"] = new  # inspect.signature() shows the real parameters
         else:
             self._edit("set", old, "__code__", new.__code__)
@@ -345,10 +351,11 @@ class HotSwap:
                     self._displaced.append(current)
                 if isinstance(current, _REVIVABLE):
                     self._edit("item", removed, name, current)
-        if isinstance(old, enum.EnumMeta):
+        if isinstance(old, enum.EnumMeta) and isinstance(new, enum.EnumMeta):
             self._plan_enum(old, new)
         if "_abc_impl" in old.__dict__:
-            self._edit("call", functools.partial(abc._reset_caches, old), None, None)
+            reset = abc._reset_caches  # type: ignore[attr-defined]  # CPython's; not in typeshed
+            self._edit("call", functools.partial(reset, old), None, None)
 
     def _swaps_in_place(self, current: Any, value: Any) -> bool:
         """Is ``current`` kept as is, because it is (or holds) a paired old object?"""
@@ -408,6 +415,7 @@ class HotSwap:
 
     def _plan_enum(self, old: enum.EnumMeta, new: enum.EnumMeta) -> None:
         # Paired members keep their identity and take their new values.
+        member: enum.Enum
         for member in new.__members__.values():
             previous = self.mapped(member)
             if previous is member:
@@ -475,7 +483,7 @@ class HotSwap:
             live = [f for f in _closures.live_functions(code) if f.__code__ is code]
             if live and replacement.co_freevars != code.co_freevars:
                 reason = "closure variables changed; live copies keep the old code"
-                self._warn(module, code.co_qualname, reason, restart=False)
+                self._warn(module, _code_name(code), reason, restart=False)
                 continue
             for func in live:
                 self._edit("set", func, "__code__", replacement)
@@ -483,7 +491,7 @@ class HotSwap:
         for code in unmatched:
             if any(f.__code__ is code for f in _closures.live_functions(code)):
                 reason = "removed or moved among its siblings; live copies keep the old code"
-                self._warn(module, code.co_qualname, reason, restart=False)
+                self._warn(module, _code_name(code), reason, restart=False)
 
     # -- applying -------------------------------------------------------------
 
@@ -639,7 +647,7 @@ def _can_retype(instance: Any, cls: type) -> bool:
 def _twin(instance: Any, cls: type) -> Any:
     """A bare instance of ``cls`` holding ``instance``'s slot values and ``__dict__``; or None."""
     try:
-        twin = object.__new__(cls)
+        twin: Any = object.__new__(cls)
         for kind in type(instance).__mro__:
             for name, slot in vars(kind).items():
                 if not (isinstance(slot, types.MemberDescriptorType) and slot.__objclass__ is kind):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
@@ -40,7 +40,7 @@ class _Step:
     code: types.CodeType | None = None
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
-    snapshot: dict | None = None
+    snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
 
     @property
     def namespace(self) -> dict:
@@ -90,7 +90,7 @@ class ReloadTransaction:
         # is the one whose import started the others.
         entered = {name: -i for i, name in enumerate(sys.modules)}
         order = reload_order(self._steps, graph, entered)
-        swap = None
+        swap: HotSwap | None = None
         try:
             with imports_seen(self._before_import):
                 for name in order:
@@ -107,11 +107,13 @@ class ReloadTransaction:
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
             # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
-            culprit = self._culprit or self._steps.get(failed) or self._steps[order[-1]]
+            culprit = (self._culprit or (self._steps.get(failed) if failed else None)
+                       or self._steps[order[-1]])
             return self._failed(culprit, exc)
         for name in order:
-            step = self._steps[name]
-            step.record.commit(step.source, step.info)
+            done = self._steps[name]
+            assert done.info is not None  # compiled above
+            done.record.commit(done.source, done.info)
         return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
 
     def _start(self, step: _Step) -> None:
@@ -145,6 +147,7 @@ class ReloadTransaction:
                     del namespace[key]
             namespace["__doc__"] = None
         namespace[TRACK_NAME] = track
+        assert step.code is not None  # compiled before any step runs
         # One watchdog per thread: a module run by another's import statement runs
         # within the limit of the module that imports it.
         nested, self._running = self._running, True
@@ -163,6 +166,7 @@ class ReloadTransaction:
         swap.check_classes()
         for step in steps:
             old_info, names = step.record.info, None
+            old_codes: list[types.CodeType] | None
             if step.fast is not None:
                 old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
                 names = step.fast.names  # the fast path changed no other name
@@ -178,10 +182,10 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                names = [(name, name) for name in _public_names(step.snapshot)]
+                pairs = [(name, name) for name in _public_names(step.snapshot)]
             else:
-                names = [(imported.name, imported.alias)]
-            for name, alias in names:
+                pairs = [(imported.name, imported.alias)]
+            for name, alias in pairs:
                 # A name the module no longer defines stays as the importer has it.
                 if name in step.snapshot and name in step.namespace:
                     swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
