@@ -22,7 +22,7 @@ from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule
-from ._imports import FromImport, reload_order
+from ._imports import FromImport, imports_seen, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._timelimit import time_limit
 from ._watch import WatchedModule
@@ -65,7 +65,11 @@ class ReloadTransaction:
         self._watched = watched
         self._rules = list(rules)
         self._member_rules = list(member_rules)
+        self._ran: list[_Step] = []  # the steps that ran, in the order they finished
+        self._culprit: _Step | None = None  # the step whose run raised first
+        self._error: BaseException | None = None
         self._time_limit = time_limit  # seconds for each module's code; None: no limit
+        self._running = False  # a module's code is running (another's may run inside it)
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -81,26 +85,29 @@ class ReloadTransaction:
             except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
-        order = reload_order(self._steps, graph)
-        ran: list[_Step] = []
-        running: _Step | None = None
+        # sys.modules holds modules in the order they finished their first run (importlib
+        # moves each to the end when it finishes): in a cycle, the last one to finish
+        # is the one whose import started the others.
+        entered = {name: -i for i, name in enumerate(sys.modules)}
+        order = reload_order(self._steps, graph, entered)
         swap: HotSwap | None = None
         try:
-            for name in order:
-                running = self._steps[name]
-                self._execute(running)
-                ran.append(running)
-            running = None
+            with imports_seen(self._before_import):
+                for name in order:
+                    self._start(self._steps[name])
+            if self._error is not None:
+                raise self._error  # caught by the module that imported it: still a failure
+            order = [step.record.name for step in self._ran]  # as they finished
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            self._restore(ran + ([running] if running and running.snapshot else []))
+            self._restore([step for step in self._steps.values() if step.snapshot is not None])
             if isinstance(exc, KeyboardInterrupt):
                 raise  # still nothing changed, and the user gets it
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
             # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
-            culprit = (running or (self._steps.get(failed) if failed else None)
+            culprit = (self._culprit or (self._steps.get(failed) if failed else None)
                        or self._steps[order[-1]])
             return self._failed(culprit, exc)
         for name in order:
@@ -108,6 +115,25 @@ class ReloadTransaction:
             assert done.info is not None  # compiled above
             done.record.commit(done.source, done.info)
         return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
+
+    def _start(self, step: _Step) -> None:
+        """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
+        if step.snapshot is not None:
+            return
+        try:
+            self._execute(step)
+        except BaseException as exc:
+            if self._culprit is None:  # the innermost: where the error is
+                self._culprit, self._error = step, exc
+            raise
+        self._ran.append(step)
+
+    def _before_import(self, names: list[str]) -> None:
+        """A module being run imports ``names``: a changed one among them runs now, first."""
+        for name in names:
+            step = self._steps.get(name)
+            if step is not None:
+                self._start(step)
 
     def _execute(self, step: _Step) -> None:
         namespace = step.namespace
@@ -122,8 +148,14 @@ class ReloadTransaction:
             namespace["__doc__"] = None
         namespace[TRACK_NAME] = track
         assert step.code is not None  # compiled before any step runs
-        with time_limit(self._time_limit):
-            exec(step.code, namespace)
+        # One watchdog per thread: a module run by another's import statement runs
+        # within the limit of the module that imports it.
+        nested, self._running = self._running, True
+        try:
+            with time_limit(None if nested else self._time_limit):
+                exec(step.code, namespace)
+        finally:
+            self._running = nested
 
     def _plan(self, order: list[str]) -> HotSwap:
         swap = HotSwap(self._rules, self._member_rules)
