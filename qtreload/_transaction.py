@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
@@ -40,7 +40,13 @@ class _Step:
     code: types.CodeType | None = None
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
-    snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
+    snapshot: dict | None = None  # the namespace before the run; None until it starts
+
+    @property
+    def before(self) -> dict:
+        """The snapshot of a step that has started running."""
+        assert self.snapshot is not None, "the step has not run"
+        return self.snapshot
 
     @property
     def namespace(self) -> dict:
@@ -161,7 +167,7 @@ class ReloadTransaction:
         swap = HotSwap(self._rules, self._member_rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
-            swap.pair_module(step.record.name, step.snapshot, step.namespace,
+            swap.pair_module(step.record.name, step.before, step.namespace,
                              step.record.removed)
         swap.check_classes()
         for step in steps:
@@ -173,7 +179,7 @@ class ReloadTransaction:
             else:
                 old_codes = old_info.codes() if old_info is not None else None
                 new_codes = step.info.codes() if step.info is not None else []
-            swap.plan_module(step.record.name, step.namespace, step.snapshot,
+            swap.plan_module(step.record.name, step.namespace, step.before,
                              step.record.removed, old_codes, new_codes, names)
         swap.plan_new_functions(self._changed_values(step) for step in steps)
         for imported, importer in self._from_imports():
@@ -182,13 +188,13 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                pairs = [(name, name) for name in _public_names(step.snapshot)]
+                pairs = [(name, name) for name in _public_names(step.before)]
             else:
                 pairs = [(imported.name, imported.alias)]
             for name, alias in pairs:
                 # A name the module no longer defines stays as the importer has it.
-                if name in step.snapshot and name in step.namespace:
-                    swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
+                if name in step.before and name in step.namespace:
+                    swap.plan_rebind(imported.module, namespace, alias, step.before[name],
                                      step.namespace[name])
         return swap
 
@@ -219,7 +225,7 @@ class ReloadTransaction:
         for step in reversed(steps):
             namespace = step.namespace
             namespace.clear()
-            namespace.update(step.snapshot)
+            namespace.update(step.before)
 
     @staticmethod
     def _failed(step: _Step, exc: BaseException) -> ReloadReport:
