@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
@@ -40,13 +40,8 @@ class _Step:
     code: types.CodeType | None = None
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
-    snapshot: dict | None = None  # the namespace before the run; None until it starts
-
-    @property
-    def before(self) -> dict:
-        """The snapshot of a step that has started running."""
-        assert self.snapshot is not None, "the step has not run"
-        return self.snapshot
+    snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
+    started: bool = False  # its run began (it may still be running: a module importing it back)
 
     @property
     def namespace(self) -> dict:
@@ -107,7 +102,7 @@ class ReloadTransaction:
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            self._restore([step for step in self._steps.values() if step.snapshot is not None])
+            self._restore([step for step in self._steps.values() if step.started])
             if isinstance(exc, KeyboardInterrupt):
                 raise  # still nothing changed, and the user gets it
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
@@ -124,8 +119,9 @@ class ReloadTransaction:
 
     def _start(self, step: _Step) -> None:
         """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
-        if step.snapshot is not None:
+        if step.started:
             return
+        step.started = True
         try:
             self._execute(step)
         except BaseException as exc:
@@ -167,7 +163,7 @@ class ReloadTransaction:
         swap = HotSwap(self._rules, self._member_rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
-            swap.pair_module(step.record.name, step.before, step.namespace,
+            swap.pair_module(step.record.name, step.snapshot, step.namespace,
                              step.record.removed)
         swap.check_classes()
         for step in steps:
@@ -179,7 +175,7 @@ class ReloadTransaction:
             else:
                 old_codes = old_info.codes() if old_info is not None else None
                 new_codes = step.info.codes() if step.info is not None else []
-            swap.plan_module(step.record.name, step.namespace, step.before,
+            swap.plan_module(step.record.name, step.namespace, step.snapshot,
                              step.record.removed, old_codes, new_codes, names)
         swap.plan_new_functions(self._changed_values(step) for step in steps)
         for imported, importer in self._from_imports():
@@ -188,13 +184,13 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                pairs = [(name, name) for name in _public_names(step.before)]
+                pairs = [(name, name) for name in _public_names(step.snapshot)]
             else:
                 pairs = [(imported.name, imported.alias)]
             for name, alias in pairs:
                 # A name the module no longer defines stays as the importer has it.
-                if name in step.before and name in step.namespace:
-                    swap.plan_rebind(imported.module, namespace, alias, step.before[name],
+                if name in step.snapshot and name in step.namespace:
+                    swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
                                      step.namespace[name])
         return swap
 
@@ -225,7 +221,7 @@ class ReloadTransaction:
         for step in reversed(steps):
             namespace = step.namespace
             namespace.clear()
-            namespace.update(step.before)
+            namespace.update(step.snapshot)
 
     @staticmethod
     def _failed(step: _Step, exc: BaseException) -> ReloadReport:
