@@ -21,8 +21,10 @@ from ._compat import (
     QMetaMethod,
     QObject,
     Qt,
+    QThread,
     Signal,
     is_binding_class,
+    is_deleted,
     wrappertype,
 )
 from ._default import reloader
@@ -229,5 +231,14 @@ def qt_signal_rule(old: type, new: type, name: str) -> bool:
         new.__dict__.get(name), Signal)
 
 
+def qt_keep_rule(value: Any) -> str | None:
+    """A running ``QThread`` a reload drops must stay alive: destroying one aborts the app."""
+    if isinstance(value, QThread) and not is_deleted(value) and value.isRunning():
+        return ("a running QThread was dropped by the reload (replaced, or made by a failed "
+                "save); it is kept alive and keeps running: destroying it would abort the app")
+    return None
+
+
 reloader.rules.append(qt_class_rule)
+reloader.keep_rules.append(qt_keep_rule)
 reloader.member_rules.append(qt_signal_rule)

@@ -518,3 +518,62 @@ def test_module_file_replaced_by_a_fifo_is_skipped_with_a_message(project, caplo
     path.unlink()
     project.write("piped", "def value():\n    return 2\n")
     assert qtreload.check().reloaded == (module.__name__,) and module.value() == 2
+
+
+# -- module-level objects that must not die -------------------------------------------
+
+THREAD_MODULE = '''
+from PyQt5.QtCore import QThread
+import state
+
+class Ticker(QThread):
+    # No global lookups while it runs: a full re-run rebuilds the namespace under it.
+    def run(self, ticks=state.TICKS):
+        while not self.isInterruptionRequested():
+            ticks.append(1)
+            self.msleep(5)
+
+ticker = Ticker()
+ticker.start()
+STAMP = "@V@"
+'''
+
+THREAD_SCRIPT = """
+write("state", "TICKS = []\\n")
+write("threads", PARAMS["module"].replace("@V@", "v1"))
+import state, threads
+first = threads.ticker
+save = PARAMS["module"].replace("@V@", "v2") + PARAMS["tail"]
+write("threads", save)
+report = qtreload.check()
+assert report.ok is PARAMS["ok"], report
+for _ in range(3):
+    gc.collect()
+settle()
+(warning,) = [w for w in logs(logging.WARNING) if "QThread" in w]
+assert "threads.ticker" in warning and "kept alive" in warning, warning
+if PARAMS["ok"]:
+    assert threads.ticker is not first and threads.STAMP == "v2"
+else:
+    assert threads.ticker is first and threads.STAMP == "v1"
+assert first.isRunning()
+count = len(state.TICKS)
+import time; time.sleep(0.1)
+assert len(state.TICKS) > count   # every thread still runs
+from PyQt5.QtCore import QThread
+for thread in [t for t in gc.get_objects() if isinstance(t, QThread)]:
+    thread.requestInterruption()
+    thread.wait(2000)
+print("DONE")
+"""
+
+
+@pytest.mark.parametrize("case", ["replaced_by_a_good_save", "started_by_a_failed_save"])
+def test_running_qthread_dropped_by_a_reload_is_kept_alive(tmp_path, case):
+    """A module-level ``QThread`` started at the top level: a good save replaces the
+    module-level object, or a save starts a new one and then fails further down. The
+    dropped thread is kept alive and running, with one warning naming it (it used to
+    abort: "QThread: Destroyed while thread is still running")."""
+    ok = case == "replaced_by_a_good_save"
+    params = {"module": THREAD_MODULE, "ok": ok, "tail": "" if ok else "1 / 0\n"}
+    assert "DONE" in assert_clean_exit(run_script(THREAD_SCRIPT, tmp_path, params))
