@@ -373,7 +373,7 @@ class Reloader:
     def _read(self, record: WatchedModule) -> bool:
         """Read ``record``'s file; True if it holds content not yet tried."""
         source = read_source(record.path)
-        if not source and record.fingerprint != _EMPTY:
+        if source is None or (not source and record.fingerprint != _EMPTY):
             # Gone, or caught half-way through an in-place save (truncated, not
             # yet written): not a new version of the module.
             if not record.deleted:
@@ -440,7 +440,7 @@ class Reloader:
         already differs from what it runs.
         """
         if names is None:
-            modules = dict(sys.modules)
+            modules: dict[str, types.ModuleType | None] = dict(sys.modules)
             for name, record in list(self._modules.items()):
                 if not record.runs_in(modules.get(name)):
                     self._forget(name)  # gone, or re-imported: another module object
@@ -453,10 +453,10 @@ class Reloader:
             self._known |= names
             modules = {name: sys.modules.get(name) for name in names}
             for name, module in modules.items():
-                record = self._modules.get(name)
+                known = self._modules.get(name)
                 if module is None and self._imported is not None:
                     self._imported.add(name)  # still importing: look again next time
-                elif record is not None and not record.runs_in(module):
+                elif known is not None and not known.runs_in(module):
                     self._forget(name)  # re-imported: another module object
         for name, module in modules.items():
             if name in self._modules or name in self._ignored or module is None:
@@ -470,9 +470,10 @@ class Reloader:
             info = self._compiled.pop(name, None)
             source = info.source if info is not None else None
             disk = read_source(path)
-            if source is None and disk is None:
+            runs = source or disk
+            if runs is None:
                 continue
-            record = WatchedModule.from_source(name, module, path, source or disk, info)
+            record = WatchedModule.from_source(name, module, path, runs, info)
             self._modules[name] = record
             self._by_path.setdefault(path, []).append(name)
             if source is not None and disk is not None:

@@ -69,10 +69,10 @@ class MethodProxy(QObject):
         receiver = self._receiver()
         if receiver is None:
             receiver = self.parent()
-        if self._name is None:
-            method = types.MethodType(self._func, receiver)
+        if self._func is not None:  # not found by name: the function it was made of
+            method: Callable | None = types.MethodType(self._func, receiver)
         else:
-            method = getattr(receiver, self._name, None)
+            method = getattr(receiver, self.method_name, None)
         if method is None:
             if not self._reported:
                 self._reported = True
@@ -138,15 +138,16 @@ def disconnect(signal: BoundSignal, handler: Callable) -> None:
             except TypeError:
                 break
             found = True
-            if isinstance(getattr(slot, "__self__", None), MethodProxy):
-                slot.__self__.setParent(None)
-                slot.__self__.deleteLater()
+            proxy = getattr(slot, "__self__", None)
+            if isinstance(proxy, MethodProxy):
+                proxy.setParent(None)
+                proxy.deleteLater()
                 break
     if not found:
         raise TypeError(f"qtreload: {handler!r} is not connected to this signal")
 
 
-def _candidates(handler: Callable) -> Iterator[Callable]:
+def _candidates(handler: Any) -> Iterator[Callable]:
     key = handler_key(handler)
     if _qobject_method(handler):
         name = getattr(handler, "__name__", None)
@@ -172,7 +173,8 @@ def _check_signal(signal: Any) -> None:
                     f"blinker.Signal, not {signal!r}")
 
 
-_UNIQUE = int(getattr(Qt.UniqueConnection, "value", Qt.UniqueConnection))
+_UNIQUE_KIND: Any = Qt.ConnectionType.UniqueConnection  # an int, or an enum with .value
+_UNIQUE = int(getattr(_UNIQUE_KIND, "value", _UNIQUE_KIND))
 
 
 def _unique(kind: Any) -> bool:
@@ -209,7 +211,7 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
                    "called it keep the C++ version (sip caches it)", False)
 
 
-def _meta_members(cls: type) -> set[str]:
+def _meta_members(cls: Any) -> set[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}

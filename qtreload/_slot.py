@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -56,7 +55,7 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
     return wrapper
 
 
-def _checked(func: Callable) -> types.FunctionType:
+def _checked(func: Callable) -> Callable:
     """A function that runs the stale check, then ``func`` with trimmed arguments."""
     call = reloader.call
 

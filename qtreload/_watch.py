@@ -79,7 +79,7 @@ class WatchConfig:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
-    def source_path(self, name: str, module: types.ModuleType) -> str | None:
+    def source_path(self, name: str, module: object) -> str | None:
         """The real path of ``module``'s source if it is to be watched, else None."""
         if name in MAIN_NAMES or name == "qtreload" or name.startswith("qtreload."):
             return None
