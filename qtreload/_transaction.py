@@ -62,6 +62,7 @@ class _Step:
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
     snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
+    started: bool = False  # its run began (it may still be running: a module importing it back)
 
     @property
     def namespace(self) -> dict:
@@ -119,7 +120,7 @@ class ReloadTransaction:
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            undone = [step for step in self._steps.values() if step.snapshot]
+            undone = [step for step in self._steps.values() if step.started]
             # What the failed run made is dropped (the new namespace).
             kept = [w for s in undone for w in self._keep_dropped(s, s.namespace, s.snapshot)]
             self._restore(undone)
@@ -162,8 +163,9 @@ class ReloadTransaction:
 
     def _start(self, step: _Step) -> None:
         """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
-        if step.snapshot:
+        if step.started:
             return
+        step.started = True
         try:
             self._execute(step)
         except BaseException as exc:
