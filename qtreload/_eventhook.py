@@ -44,14 +44,15 @@ from ._triggers import BEFORE_EVENTS, Trigger, switches
 log = logging.getLogger("qtreload")
 
 #: User input that may run a handler: the check runs before each of these.
+_E = QEvent.Type
 INPUT_EVENTS: frozenset[int] = frozenset({
-    QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick,
-    QEvent.MouseMove, QEvent.HoverEnter, QEvent.HoverMove, QEvent.HoverLeave,
-    QEvent.Enter, QEvent.Leave, QEvent.KeyPress, QEvent.Shortcut, QEvent.Wheel,
-    QEvent.DragEnter, QEvent.DragMove, QEvent.DragLeave, QEvent.Drop,
+    _E.MouseButtonPress, _E.MouseButtonRelease, _E.MouseButtonDblClick,
+    _E.MouseMove, _E.HoverEnter, _E.HoverMove, _E.HoverLeave,
+    _E.Enter, _E.Leave, _E.KeyPress, _E.Shortcut, _E.Wheel,
+    _E.DragEnter, _E.DragMove, _E.DragLeave, _E.Drop,
 })
 #: ``QTimer`` timeouts (not zero-delay single shots, which Qt posts as calls).
-TIMER_EVENTS: frozenset[int] = frozenset({QEvent.Timer})
+TIMER_EVENTS: frozenset[int] = frozenset({_E.Timer})
 
 
 class EventHook(QObject):
@@ -70,8 +71,8 @@ class EventHook(QObject):
         self.events = frozenset(events)
         self.enabled = switches.before_events
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.enabled and event.type() in self.events:
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        if self.enabled and event is not None and event.type() in self.events:
             try:
                 self.check()
             except Exception:
@@ -132,7 +133,7 @@ def install(timers: bool = False, check: Callable[[], Any] | None = None) -> Non
     else:
         for cls in _app_classes():
             _wrapped[cls] = cls.__dict__.get("__init__")
-            cls.__init__ = _init_then_attach
+            cls.__init__ = _init_then_attach  # type: ignore[method-assign,assignment]
 
 
 def _app_classes() -> tuple[type, ...]:
@@ -148,9 +149,9 @@ _wrapped: dict[type, Any] = {}
 def _unwrap() -> None:
     for cls, own in _wrapped.items():
         if own is None:
-            del cls.__init__
+            del cls.__init__  # type: ignore[misc]
         else:
-            cls.__init__ = own
+            cls.__init__ = own  # type: ignore[misc]
     _wrapped.clear()
 
 

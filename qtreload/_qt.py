@@ -21,16 +21,21 @@ from typing import Any
 
 from ._compat import (
     PYSIDE,
+    SLOT_METADATA,
     BoundSignal,
     QMetaMethod,
     QObject,
+    Qt,
+    QThread,
+    Signal,
     disconnect_once,
     is_binding_class,
+    is_deleted,
     wrappertype,
 )
 from ._default import reloader
-from ._handlers import Getter, current, handler_key, looked_up_by_name
-from ._hotswap import stand_ins
+from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
+from ._hotswap import PARTIAL, stand_ins
 from ._trim import fixed_arity
 
 log = logging.getLogger("qtreload")
@@ -50,7 +55,7 @@ class MethodProxy(QObject):
     ``types.MethodType`` (not found by name) keeps its function instead.
     """
 
-    def __init__(self, method: types.MethodType) -> None:
+    def __init__(self, method: Any) -> None:
         super().__init__()
         receiver = method.__self__
         self.method_name = getattr(method, "__name__", "?")
@@ -70,10 +75,10 @@ class MethodProxy(QObject):
         receiver = self._receiver()
         if receiver is None:
             receiver = self.parent()
-        if self._name is None:
-            method = types.MethodType(self._func, receiver)
+        if self._func is not None:  # not found by name: the function it was made of
+            method: Callable | None = types.MethodType(self._func, receiver)
         else:
-            method = getattr(receiver, self._name, None)
+            method = getattr(receiver, self.method_name, None)
         if method is None:
             if not self._reported:
                 self._reported = True
@@ -103,8 +108,20 @@ def _checked(get: Getter, name: str) -> Callable:
 
 
 def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
-    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
-    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first.
+
+    ``type=...UniqueConnection`` for a handler already connected to ``signal``
+    raises ``TypeError``, as the binding does.
+    """
+    _check_signal(signal)
+    if _unique(options.get("type")):
+        for slot in _candidates(handler):
+            try:
+                return signal.connect(slot, **options)  # the same slot: Qt sees it twice
+            except TypeError:
+                raise TypeError(f"qtreload.connect: {handler!r} is already connected to this "
+                                "signal (type=UniqueConnection)") from None
+    if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
     get = current(handler, weak=isinstance(handler, types.MethodType))
@@ -129,17 +146,18 @@ def disconnect(signal: BoundSignal, handler: Callable) -> None:
     for slot in _candidates(handler):
         while disconnect_once(signal, slot):
             found = True
-            if isinstance(getattr(slot, "__self__", None), MethodProxy):
-                slot.__self__.setParent(None)
-                slot.__self__.deleteLater()
+            proxy = getattr(slot, "__self__", None)
+            if isinstance(proxy, MethodProxy):
+                proxy.setParent(None)
+                proxy.deleteLater()
                 break
     if not found:
         raise TypeError(f"qtreload: {handler!r} is not connected to this signal")
 
 
-def _candidates(handler: Callable) -> Iterator[Callable]:
+def _candidates(handler: Any) -> Iterator[Callable]:
     key = handler_key(handler)
-    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+    if _qobject_method(handler):
         name = getattr(handler, "__name__", None)
         for proxy in handler.__self__.findChildren(MethodProxy):
             if proxy.key == key or (proxy._name is not None and proxy._name == name):
@@ -151,20 +169,50 @@ def _candidates(handler: Callable) -> Iterator[Callable]:
             yield slot
 
 
-def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
+def _check_signal(signal: Any) -> None:
+    """A ``TypeError`` naming what was expected, at the call, for anything but a bound signal."""
+    if isinstance(signal, BoundSignal):
+        return
+    if isinstance(signal, Signal):
+        raise TypeError(f"qtreload.connect: {signal!r} is a class's signal, not bound to an "
+                        "object: connect the signal of an instance (button.clicked, not "
+                        "QPushButton.clicked)")
+    raise TypeError(f"qtreload.connect: expected a Qt bound signal (button.clicked) or a "
+                    f"blinker.Signal, not {signal!r}")
+
+
+_UNIQUE_KIND: Any = Qt.ConnectionType.UniqueConnection  # an int, or an enum with .value
+_UNIQUE = int(getattr(_UNIQUE_KIND, "value", _UNIQUE_KIND))
+
+
+def _unique(kind: Any) -> bool:
+    """Does the connection type ``kind`` (an enum, an int, or None) ask for a unique one?"""
+    return kind is not None and bool(int(getattr(kind, "value", kind)) & _UNIQUE)
+
+
+def _qobject_method(handler: Any) -> bool:
+    """A QObject's method (Python or C++): connected through a proxy that dies with it."""
+    return bound_method(handler) and isinstance(handler.__self__, QObject)
+
+
+def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
     """What makes a change to a Python subclass of a Qt class unsafe to apply live.
 
     Qt builds a class's meta-object (signals, slots, properties) once, at class
     creation: adding a ``pyqtSignal`` to a live class segfaults on connect, and
     new or changed slots and properties are invisible to Qt
-    (docs/binding-facts.md, F7 and F8).
+    (docs/binding-facts.md, F7 and F8). So a meta-object change needs a restart,
+    but only for those members: the live class takes the new method code and the
+    rest (:data:`PARTIAL`), while :func:`qt_meta_member_rule` keeps its signals
+    and slots as Qt knows them.
     """
     if not isinstance(old, wrappertype) or not hasattr(old, "staticMetaObject"):
         return
     before, after = _meta_members(old), _meta_members(new)
     for member in sorted(before ^ after):
         change = "added" if member in after else "removed"
-        yield f"Qt meta-object {member} {change}: Qt cannot change a live class", True
+        yield (f"Qt meta-object {member} {change}: the class takes the new method code, but "
+               "Qt cannot change a live class's signals, slots and properties", PARTIAL)
     qt_base = next(b for b in old.__mro__ if is_binding_class(b))
     for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
         if _is_virtual(qt_base, name):
@@ -222,7 +270,7 @@ def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None
 _members: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
-def _meta_members(cls: type) -> frozenset[str]:
+def _meta_members(cls: Any) -> frozenset[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
     members = _members.get(cls)
     if members is None:
@@ -230,7 +278,7 @@ def _meta_members(cls: type) -> frozenset[str]:
     return members
 
 
-def _read_meta_members(cls: type) -> frozenset[str]:
+def _read_meta_members(cls: Any) -> frozenset[str]:
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}
     members = {
@@ -244,5 +292,32 @@ def _read_meta_members(cls: type) -> frozenset[str]:
     return frozenset(members)
 
 
+def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
+    """A live Qt class keeps its signals and slots as Qt knows them.
+
+    Signals are never replaced, added or removed: PyQt5 uses a class's signal
+    objects without owning them, so a connection made before a save that
+    replaced ``cls.sig`` reads freed memory at the next emission
+    (docs/binding-facts.md, "Signals belong to the live class"). A slot the
+    new class no longer has stays too, since Qt's meta-object still calls it.
+    An unchanged signal needs nothing; a changed one is a meta-object change,
+    reported as restart needed by :func:`qt_class_rule`.
+    """
+    current, value = old.__dict__.get(name), new.__dict__.get(name)
+    if isinstance(current, Signal) or isinstance(value, Signal):
+        return True
+    return value is None and hasattr(current, SLOT_METADATA)
+
+
+def qt_keep_rule(value: Any) -> str | None:
+    """A running ``QThread`` a reload drops must stay alive: destroying one aborts the app."""
+    if isinstance(value, QThread) and not is_deleted(value) and value.isRunning():
+        return ("a running QThread was dropped by the reload (replaced, or made by a failed "
+                "save); it is kept alive and keeps running: destroying it would abort the app")
+    return None
+
+
 reloader.rules.append(qt_class_rule)
 stand_ins.append(removed_method_stand_in)
+reloader.keep_rules.append(qt_keep_rule)
+reloader.member_rules.append(qt_meta_member_rule)

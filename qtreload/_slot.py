@@ -24,8 +24,15 @@ def autoreload_slot(*args: Any, name: str | None = None, result: Any = None) -> 
     if len(args) == 1 and _is_handler(args[0]) and name is None and result is None:
         return _wrap(args[0], None)
     slot_types = args
+    for kind in slot_types:
+        if not isinstance(kind, (type, str)):
+            raise TypeError(f"autoreload_slot: expected a function to decorate, or slot types "
+                            f"(int, str, 'QString', ...), not {kind!r}")
 
     def decorate(func: Any) -> Any:
+        if not _is_handler(func):
+            raise TypeError(f"autoreload_slot: expected a function, method, staticmethod or "
+                            f"classmethod to decorate, not {func!r}")
         return _wrap(func, (slot_types, name, result))
 
     return decorate

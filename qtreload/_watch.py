@@ -4,6 +4,8 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import stat
+import sys
 import sysconfig
 import types
 import weakref
@@ -30,18 +32,37 @@ def fingerprint(source: bytes) -> bytes:
 
 
 def read_source(path: str) -> bytes | None:
-    """The bytes of the file at ``path`` now, or None if it cannot be read."""
+    """The bytes of the regular file at ``path`` now, or None if it cannot be read.
+
+    Never blocks: the file is opened non-blocking and anything but a regular
+    file (a FIFO put in its place would block ``open`` until a writer comes) is
+    not read.
+    """
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with open(fd, "rb", closefd=False) as f:
             return f.read()
     except OSError:
         return None
+    finally:
+        os.close(fd)
 
 
 def file_fingerprint(path: str) -> bytes | None:
     """The fingerprint of the file at ``path`` now, or None if it cannot be read."""
     source = read_source(path)
     return None if source is None else fingerprint(source)
+
+
+#: The running script's names: ``multiprocessing`` aliases ``__main__`` as
+#: ``__mp_main__`` (pyqtgraph imports it). Re-running the script would start a
+#: second application and event loop inside the first.
+MAIN_NAMES = frozenset({"__main__", "__mp_main__"})
 
 
 @dataclass
@@ -58,10 +79,12 @@ class WatchConfig:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
-    def source_path(self, name: str, module: types.ModuleType) -> str | None:
+    def source_path(self, name: str, module: object) -> str | None:
         """The real path of ``module``'s source if it is to be watched, else None."""
-        if name == "__main__" or name == "qtreload" or name.startswith("qtreload."):
+        if name in MAIN_NAMES or name == "qtreload" or name.startswith("qtreload."):
             return None
+        if module is sys.modules.get("__main__"):
+            return None  # the script, under another name: never re-run it
         path = getattr(module, "__file__", None)
         if not isinstance(path, str) or not path.endswith(".py"):
             return None
