@@ -133,7 +133,7 @@ def install(timers: bool = False, check: Callable[[], Any] | None = None) -> Non
     else:
         for cls in _app_classes():
             _wrapped[cls] = cls.__dict__.get("__init__")
-            cls.__init__ = _init_then_attach  # type: ignore[method-assign,assignment]
+            cls.__init__ = _init_then_attach  # type: ignore[misc]
 
 
 def _app_classes() -> tuple[type, ...]:
@@ -194,7 +194,7 @@ def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
     # The wrap that ran belongs to the class whose own ``__init__`` was reached.
     cls = next((c for c in type(app).__mro__ if c in _wrapped), QCoreApplication)
     _unwrap()
-    cls.__init__(app, *args, **kwargs)
+    cls.__init__(app, *args, **kwargs)  # type: ignore[misc]
     try:
         _attach(app)
     except Exception:

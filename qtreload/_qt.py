@@ -246,7 +246,7 @@ def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None
     """
     if not (PYSIDE and isinstance(cls, wrappertype) and isinstance(value, types.FunctionType)):
         return None
-    reported = []
+    reported: list[bool] = []
 
     def removed(self: Any, *args: Any) -> Any:
         inherited = getattr(super(cls, self), name, None)
