@@ -22,7 +22,7 @@ from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap
-from ._imports import FromImport, reload_order
+from ._imports import FromImport, public_names, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._watch import WatchedModule
 
@@ -44,14 +44,6 @@ class _Step:
     @property
     def namespace(self) -> dict:
         return sys.modules[self.record.name].__dict__
-
-
-def _public_names(namespace: dict) -> list[str]:
-    """The names ``from module import *`` takes from a module namespace."""
-    names = namespace.get("__all__")
-    if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
-        return list(names)
-    return [name for name in namespace if not name.startswith("_")]
 
 
 class ReloadTransaction:
@@ -138,7 +130,7 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                names = [(name, name) for name in _public_names(step.snapshot)]
+                names = [(name, name) for name in public_names(step.snapshot)]
             else:
                 names = [(imported.name, imported.alias)]
             for name, alias in names:
