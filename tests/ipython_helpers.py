@@ -39,14 +39,19 @@ assert LOAD.success, LOAD
 
 
 def run_session(folder: Path, scenario: str, env: dict[str, str] | None = None,
-                timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run ``scenario`` after the preamble in ``folder``; the finished process."""
+                timeout: float = 120, merged: bool = False) -> subprocess.CompletedProcess:
+    """Run ``scenario`` after the preamble in ``folder``; the finished process.
+
+    ``merged``: stderr goes into stdout, in the order it was written.
+    """
     driver = folder / "session_driver.py"
     driver.write_text(PREAMBLE + textwrap.dedent(scenario))
     environ = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     environ.pop("QTRELOAD", None)
-    return subprocess.run([sys.executable, "-X", "faulthandler", str(driver)], cwd=folder,
-                          env=environ, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-X", "faulthandler", "-u", str(driver)],
+                          cwd=folder, env=environ, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT if merged else subprocess.PIPE, text=True,
+                          timeout=timeout)
 
 
 def session_lines(folder: Path, scenario: str, **options) -> tuple[list[str], str]:
