@@ -21,8 +21,6 @@ reaches IPython as a traceback: the check is guarded.
 from __future__ import annotations
 
 import logging
-import sys
-import time
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -31,17 +29,8 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from . import _eventhook
 from ._default import reloader
-from ._namespace import InteractiveBindings
-from ._report import ReloadFailure, ReloadReport
-from ._triggers import (
-    BEFORE_COMMAND,
-    BEFORE_SCRIPT,
-    TRIGGERS,
-    Trigger,
-    find,
-    parse_switch,
-    switches,
-)
+from ._interactive import InteractiveSession
+from ._triggers import BEFORE_COMMAND, BEFORE_SCRIPT, find, parse_switch, switches
 
 log = logging.getLogger("qtreload")
 
@@ -57,39 +46,19 @@ USAGE = """\
 """
 
 
-class _OneLine(logging.Handler):
-    """qtreload's log lines in the session: the message only, never a traceback."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            print(record.getMessage(), file=sys.stderr, flush=True)
-        except Exception:
-            self.handleError(record)
-
-
-class IPythonSession:
-    """qtreload in one IPython shell: the hooks, the namespace, the output."""
+class IPythonSession(InteractiveSession):
+    """qtreload in one IPython shell: its events, ``%run`` and the ``%qtreload`` magic."""
 
     def __init__(self, shell: InteractiveShell) -> None:
+        super().__init__(shell.user_ns)
         self.shell = shell
-        self.bindings = InteractiveBindings(shell.user_ns)
-        self.last: ReloadReport | None = None
-        self.last_time: float | None = None
-        self.last_failure: ReloadFailure | None = None
-        self._handler = _OneLine(logging.WARNING)
-        self._saved_logging = (log.level, log.propagate)
         self._run_magic: Any = None
 
-    # -- loading ----------------------------------------------------------------
-
     def load(self) -> None:
+        self.start()
         shell = self.shell
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
-        reloader.listeners.extend([self.bindings, self._remember])
-        log.addHandler(self._handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
         magics = shell.magics_manager.magics["line"]
         self._run_magic = magics.get("run")
         if self._run_magic is not None:
@@ -103,19 +72,12 @@ class IPythonSession:
                                ("post_run_cell", self.post_run_cell)):
             if callback in shell.events.callbacks[name]:
                 shell.events.unregister(name, callback)
-        for listener in (self.bindings, self._remember):
-            if listener in reloader.listeners:
-                reloader.listeners.remove(listener)
-        log.removeHandler(self._handler)
-        log.setLevel(self._saved_logging[0])
-        log.propagate = self._saved_logging[1]
         magics = shell.magics_manager.magics["line"]
         if self._run_magic is not None and magics.get("run") == self._run:
             magics["run"] = self._run_magic
         magics.pop("qtreload", None)
         _eventhook.uninstall()
-
-    # -- the triggers -------------------------------------------------------------
+        self.stop()
 
     def pre_run_cell(self, info: Any = None) -> None:
         """Before each cell: the check, if "before single command" is on."""
@@ -126,60 +88,14 @@ class IPythonSession:
         raw = getattr(result.info, "raw_cell", None) or ""
         if "import" in raw:
             try:
-                self.bindings.record(self.shell.transform_cell(raw))
+                self.record(self.shell.transform_cell(raw))
             except Exception:
-                log.debug("qtreload: could not read the cell's imports", exc_info=True)
+                log.debug("qtreload: could not transform the cell", exc_info=True)
 
     def _run(self, *args: Any, **kwargs: Any) -> Any:
         """``%run``, after the check if "before script execution" is on."""
         self.check(BEFORE_SCRIPT)
         return self._run_magic(*args, **kwargs)
-
-    def check(self, trigger: Trigger | None = None) -> ReloadReport | None:
-        """The stale check (for ``trigger``'s switch); never raises into IPython."""
-        try:
-            if trigger is None:
-                return reloader.check()
-            return switches.check_if(trigger)
-        except Exception as exc:
-            print(f"qtreload: internal error during the stale check (ignored): {exc!r}",
-                  file=sys.stderr)
-            return None
-
-    def _remember(self, report: ReloadReport) -> None:
-        if report:
-            self.last, self.last_time = report, time.time()
-        if report.failures:
-            self.last_failure = report.failures[0]
-
-    # -- what %qtreload shows -------------------------------------------------------
-
-    @property
-    def verbose(self) -> bool:
-        return self._handler.level <= logging.INFO
-
-    @verbose.setter
-    def verbose(self, on: bool) -> None:
-        self._handler.setLevel(logging.INFO if on else logging.WARNING)
-
-    def status(self) -> str:
-        records = reloader.watched()
-        lines = [f"qtreload: autoreload {'on' if reloader.enabled else 'off'}, "
-                 f"{len(records)} modules watched, verbose {'on' if self.verbose else 'off'}"]
-        for trigger in TRIGGERS:
-            state = "on" if switches.get(trigger) else "off"
-            lines.append(f"  {trigger.word:<16} {state:<4} {trigger.label}")
-        if self.last is not None and self.last_time is not None:
-            when = time.strftime("%H:%M:%S", time.localtime(self.last_time))
-            what = (", ".join(self.last.reloaded) if self.last.reloaded
-                    else "failed" if self.last.failures else "warnings only")
-            lines.append(f"  last reload at {when}: {what}")
-        failed = sorted(name for name, record in records.items() if record.failed is not None)
-        if failed:
-            lines.append("  failed, waiting for the next save: " + ", ".join(failed))
-            if self.last_failure is not None:
-                lines.append("    " + self.last_failure.message)
-        return "\n".join(lines)
 
 
 @magics_class

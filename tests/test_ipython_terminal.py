@@ -27,8 +27,8 @@ HANDLER = 'def on_click():\n    print("click", "v1")\n'
 class Session:
     """``ipython`` in a pseudo-terminal: type a command, wait for what it prints."""
 
-    def __init__(self, folder: Path, display: str) -> None:
-        env = dict(os.environ, DISPLAY=display, TERM="xterm")
+    def __init__(self, folder: Path, x_display: str) -> None:
+        env = dict(os.environ, DISPLAY=x_display, TERM="xterm")
         env.pop("QT_QPA_PLATFORM", None)
         env.pop("QTRELOAD", None)
         self.transcript = folder / "transcript.txt"
@@ -64,9 +64,10 @@ class Session:
         return self.child.exitstatus
 
 
-def window_id(title: str, display: str) -> str:
+def window_id(title: str, x_display: str) -> str:
+    """The X window id of the visible window titled ``title`` (waits for it)."""
     result = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", title],
-                            env=dict(os.environ, DISPLAY=display), capture_output=True,
+                            env=dict(os.environ, DISPLAY=x_display), capture_output=True,
                             text=True, timeout=30)
     assert result.returncode == 0 and result.stdout.split(), result.stderr
     return result.stdout.split()[0]
