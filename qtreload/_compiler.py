@@ -26,19 +26,31 @@ class _Tracker(ast.NodeTransformer):
 
     def __init__(self) -> None:
         self._depth = 0
+        self._scopes = 0  # functions and classes around the node being visited
         #: Names any ``global`` statement declares: module names rebound at run time.
         self.global_names: set[str] = set()
+        #: Module names an import statement binds (in any top-level block).
+        self.imported: set[str] = set()
 
     def visit_Global(self, node: ast.Global) -> ast.AST:
         self.global_names.update(node.names)
         return node
+
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> ast.AST:
+        if not self._scopes:
+            self.imported.update(a.asname or a.name.split(".")[0] for a in node.names)
+        return node
+
+    visit_ImportFrom = visit_Import
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
         if self._depth:
             deco = ast.copy_location(ast.Name(TRACK_NAME, ast.Load()), node)
             node.decorator_list.append(deco)
         self._depth += 1
+        self._scopes += 1
         self.generic_visit(node)
+        self._scopes -= 1
         self._depth -= 1
         return node
 
@@ -54,7 +66,9 @@ class _Tracker(ast.NodeTransformer):
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         # Methods are reached through their class, not tracked as closures.
         saved, self._depth = self._depth, 0
+        self._scopes += 1
         self.generic_visit(node)
+        self._scopes -= 1
         self._depth = saved
         return node
 
@@ -108,6 +122,8 @@ class ModuleInfo:
     statements: tuple[Statement, ...]
     global_names: frozenset[str]  # declared ``global`` somewhere in the module
     future_flags: int  # ``from __future__`` features the module's code is compiled with
+    #: Names a top-level import binds: the compiler calls their attributes differently.
+    imported: frozenset[str] = frozenset()
 
     def codes(self) -> list[types.CodeType]:
         """The top-level code objects of the module, in source order."""
@@ -127,23 +143,31 @@ def compile_module(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo
     code = compile(tree, path, "exec", dont_inherit=True)
     statements = describe_statements(tree.body, code.co_consts)
     info = ModuleInfo(source, statements, frozenset(tracker.global_names),
-                      code.co_flags & _FUTURE_FLAGS)
+                      code.co_flags & _FUTURE_FLAGS, frozenset(tracker.imported))
     return code, info
 
 
-def compile_chunk(text: str, path: str, future_flags: int
+def compile_chunk(text: str, path: str, future_flags: int, imported: Iterable[str] = ()
                   ) -> tuple[types.CodeType, list[ast.stmt], frozenset[str]]:
     """Compile part of a module (``text`` padded so that its line numbers are right).
 
     The same tracking transform as :func:`compile_module`, and the module's
-    ``__future__`` features. Returns the code, the top-level statements and
-    the names declared ``global`` in it. Raises SyntaxError.
+    ``__future__`` features. ``imported``: the names the whole module binds by
+    import; the compiler is told of them (in an ``if 0:`` block that never runs)
+    so that ``re.search(...)`` compiles as in the whole module. Returns the code,
+    the top-level statements and the names declared ``global`` in it. Raises
+    SyntaxError.
     """
     tree = ast.parse(text, path)
     tracker = _Tracker()
     tree = tracker.visit(tree)
+    body = list(tree.body)
+    if imported and body:
+        aliases = [ast.alias(name) for name in sorted(imported)]
+        never = ast.If(ast.Constant(0), [ast.Import(aliases)], [])
+        tree.body.append(ast.fix_missing_locations(ast.copy_location(never, tree.body[-1])))
     code = compile(tree, path, "exec", flags=future_flags, dont_inherit=True)
-    return code, tree.body, frozenset(tracker.global_names)
+    return code, body, frozenset(tracker.global_names)
 
 
 def describe_statements(body: Sequence[ast.stmt], consts: Iterable[object]

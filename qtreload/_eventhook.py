@@ -35,7 +35,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._compat import QCoreApplication, QEvent, QObject, is_deleted, pyqtSignal
+from ._compat import QCoreApplication, QEvent, QObject, Signal, is_deleted
 from ._default import reloader
 from ._report import ReloadReport
 from ._triggers import BEFORE_EVENTS, Trigger, switches
@@ -86,7 +86,7 @@ class Repainter(QObject):
     signal (a direct call there, queued from elsewhere).
     """
 
-    reloaded = pyqtSignal()
+    reloaded = Signal()
 
     def __init__(self) -> None:
         super().__init__()

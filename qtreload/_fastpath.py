@@ -102,7 +102,7 @@ def _find_chunk(info: ModuleInfo, source: bytes, path: str) -> Chunk | None:
         encoding = "utf-8-sig"  # a BOM on line 1 is not part of the text
     text = b"".join(new_lines[region_first - 1:region_last + delta]).decode(encoding)
     code, body, global_names = compile_chunk(
-        "\n" * (region_first - 1) + text, path, info.future_flags)
+        "\n" * (region_first - 1) + text, path, info.future_flags, info.imported)
     new = describe_statements(body, code.co_consts)
     if [(s.kind, s.name) for s in new] != [(s.kind, s.name) for s in old]:
         return None
@@ -111,7 +111,7 @@ def _find_chunk(info: ModuleInfo, source: bytes, path: str) -> Chunk | None:
     global_names = info.global_names | global_names
     if not _behaves_as_full_run(statements, first, last, global_names):
         return None
-    new_info = ModuleInfo(source, statements, global_names, info.future_flags)
+    new_info = ModuleInfo(source, statements, global_names, info.future_flags, info.imported)
     old_codes = [c for s in old for c in s.codes]
     new_codes = [c for s in new for c in s.codes]
     names = frozenset().union(*(s.binds for s in new))

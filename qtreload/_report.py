@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
-import traceback
 from dataclasses import dataclass
+
+from ._tracebacks import format_user_exception
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ class ReloadFailure:
 
     @property
     def traceback_text(self) -> str:
-        return "".join(traceback.format_exception(self.exception))
+        """The error as Python would print it, with the user's frames (see ``_tracebacks``)."""
+        return format_user_exception(self.exception)
 
 
 @dataclass(frozen=True)

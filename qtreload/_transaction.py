@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ClassRule, HotSwap
+from ._hotswap import ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, public_names, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._watch import WatchedModule
@@ -50,10 +50,12 @@ class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
-                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule]) -> None:
+                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
+                 member_rules: Iterable[MemberRule] = ()) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
         self._rules = list(rules)
+        self._member_rules = list(member_rules)
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -66,7 +68,7 @@ class ReloadTransaction:
                 continue
             try:
                 step.code, step.info = compile_module(step.source, step.record.path)
-            except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+            except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         order = reload_order(self._steps, graph)
@@ -82,8 +84,10 @@ class ReloadTransaction:
             swap.apply()
         except BaseException as exc:
             self._restore(ran + ([step] if step and step.snapshot is not None else []))
-            if not isinstance(exc, (Exception, SystemExit)):
-                raise  # KeyboardInterrupt: still nothing changed, and the user gets it
+            if isinstance(exc, KeyboardInterrupt):
+                raise  # still nothing changed, and the user gets it
+            # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
+            # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
             culprit = step or self._steps.get(failed) or self._steps[order[-1]]
             return self._failed(culprit, exc)
@@ -107,7 +111,7 @@ class ReloadTransaction:
         exec(step.code, namespace)
 
     def _plan(self, order: list[str]) -> HotSwap:
-        swap = HotSwap(self._rules)
+        swap = HotSwap(self._rules, self._member_rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
             swap.pair_module(step.record.name, step.snapshot, step.namespace,

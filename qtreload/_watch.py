@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import sys
 import sysconfig
 import types
 import weakref
@@ -44,6 +45,12 @@ def file_fingerprint(path: str) -> bytes | None:
     return None if source is None else fingerprint(source)
 
 
+#: The running script's names: ``multiprocessing`` aliases ``__main__`` as
+#: ``__mp_main__`` (pyqtgraph imports it). Re-running the script would start a
+#: second application and event loop inside the first.
+MAIN_NAMES = frozenset({"__main__", "__mp_main__"})
+
+
 @dataclass
 class WatchConfig:
     """Which imported modules to watch.
@@ -60,8 +67,10 @@ class WatchConfig:
 
     def source_path(self, name: str, module: types.ModuleType) -> str | None:
         """The real path of ``module``'s source if it is to be watched, else None."""
-        if name == "__main__" or name == "qtreload" or name.startswith("qtreload."):
+        if name in MAIN_NAMES or name == "qtreload" or name.startswith("qtreload."):
             return None
+        if module is sys.modules.get("__main__"):
+            return None  # the script, under another name: never re-run it
         path = getattr(module, "__file__", None)
         if not isinstance(path, str) or not path.endswith(".py"):
             return None

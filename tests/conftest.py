@@ -12,6 +12,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from qtreload import _compat  # noqa: E402  (picks the binding: QT_API, else the first installed)
+
+# pytest-qt tests on the binding qtreload picked (its own variable, read at configure time).
+os.environ["PYTEST_QT_API"] = _compat.API
+
 
 class Project:
     """Real module files in a temporary folder on ``sys.path``, with unique names.

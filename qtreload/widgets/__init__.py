@@ -4,7 +4,7 @@ Everything here only *reads* the reloader's state (it never runs the stale
 check itself, so opening the dialog is never a reload trigger) and learns
 about reloads through ``reloader.listeners``. Reports may arrive in any thread;
 they reach widgets through a queued signal. No slot here lets an exception
-reach Qt (PyQt5 aborts on those): errors are logged on the "qtreload" logger.
+reach Qt (PyQt aborts on those): errors are logged on the "qtreload" logger.
 
 One module per concept: ``_relay`` (reports to the GUI thread, guarded slots),
 ``_states`` (what the dialog shows for each module), ``_describe`` (one line

@@ -5,22 +5,22 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PyQt5.QtCore import Qt, QTimer
-from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import (
+from .._compat import (
     QAbstractItemView,
     QCheckBox,
+    QColor,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    Qt,
+    QTimer,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-
 from .._default import reloader as default_reloader
 from .._engine import Reloader
 from .._report import ReloadReport

@@ -4,10 +4,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PyQt5.QtCore import QObject
-from PyQt5.QtWidgets import QMenu, QMenuBar, QWidget
-
-from .._compat import is_deleted
+from .._compat import (
+    QMenu,
+    QMenuBar,
+    QObject,
+    QWidget,
+    is_deleted,
+)
 from .._default import reloader as default_reloader
 from .._engine import Reloader
 from ._dialog import ReloadDialog

@@ -4,10 +4,12 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 
-from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QMainWindow, QStatusBar
-
-from .._compat import is_deleted
+from .._compat import (
+    QMainWindow,
+    QStatusBar,
+    Qt,
+    is_deleted,
+)
 from .._default import reloader as default_reloader
 from .._engine import Reloader
 from .._report import ReloadReport

@@ -11,9 +11,12 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PyQt5.QtCore import QObject, pyqtSignal, pyqtSlot
-
-from .._compat import is_deleted
+from .._compat import (
+    QObject,
+    Signal,
+    Slot,
+    is_deleted,
+)
 from .._engine import Reloader
 from .._report import ReloadReport
 
@@ -53,7 +56,7 @@ class Listener:
 class Relay(QObject):
     """Carries reload reports from any thread to the GUI thread; unregisters when deleted."""
 
-    reported = pyqtSignal(object)
+    reported = Signal(object)
 
     def __init__(self, reloader: Reloader, parent: QObject) -> None:
         super().__init__(parent)
@@ -93,7 +96,7 @@ class _Janitor(QObject):
         self._watched.append((listeners, relay.listener))
         relay.destroyed.connect(self.sweep)
 
-    @pyqtSlot()
+    @Slot()
     def sweep(self) -> None:
         try:
             alive = []
