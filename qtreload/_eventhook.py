@@ -172,7 +172,7 @@ def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
 
     Importing ``PyQt5.QtWidgets`` initialises a placeholder ``QApplication`` (its
     ``qApp``) through this very ``__init__``, and it is not an application (its
-    C++ side is deleted at once; see docs/binding-facts.md, "qApp placeholder"):
+    C++ side is deleted at once; see docs/ipython-facts.md, "qApp placeholder"):
     the wrap stays for the real one.
     """
     del QCoreApplication.__init__
