@@ -143,8 +143,8 @@ def _behaves_as_full_run(statements: tuple[Statement, ...], first: int, last: in
     """
     bound_at: dict[str, list[int]] = {}
     for index, statement in enumerate(statements):
-        for name in statement.binds:
-            bound_at.setdefault(name, []).append(index)
+        for bound in statement.binds:
+            bound_at.setdefault(bound, []).append(index)
     if any(index >= first for index in bound_at.get(_STAR, ())):
         return False  # ``import *`` after the chunk may rebind anything
     for index in range(first, last):
@@ -152,7 +152,7 @@ def _behaves_as_full_run(statements: tuple[Statement, ...], first: int, last: in
         name = statement.name
         # Its object is its own: bound only here, never rebound at run time,
         # and no other top-level code reads it while running (except as a base class).
-        if bound_at.get(name) != [index] or name in global_names:
+        if name is None or bound_at.get(name) != [index] or name in global_names:
             return False
         if any(name in other.loads for i, other in enumerate(statements) if i != index):
             return False

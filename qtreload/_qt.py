@@ -16,7 +16,15 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._compat import BoundSignal, QMetaMethod, QObject, Signal, is_binding_class, wrappertype
+from ._compat import (
+    BoundSignal,
+    QMetaMethod,
+    QObject,
+    Qt,
+    Signal,
+    is_binding_class,
+    wrappertype,
+)
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
 
@@ -57,10 +65,10 @@ class MethodProxy(QObject):
         receiver = self._receiver()
         if receiver is None:
             receiver = self.parent()
-        if self._name is None:
-            method = types.MethodType(self._func, receiver)
+        if self._func is not None:  # not found by name: the function it was made of
+            method: Callable | None = types.MethodType(self._func, receiver)
         else:
-            method = getattr(receiver, self._name, None)
+            method = getattr(receiver, self.method_name, None)
         if method is None:
             if not self._reported:
                 self._reported = True
@@ -84,7 +92,19 @@ def _checked(get: Getter, name: str) -> Callable:
 
 
 def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
-    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
+    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first.
+
+    ``type=...UniqueConnection`` for a handler already connected to ``signal``
+    raises ``TypeError``, as the binding does.
+    """
+    _check_signal(signal)
+    if _unique(options.get("type")):
+        for slot in _candidates(handler):
+            try:
+                return signal.connect(slot, **options)  # the same slot: Qt sees it twice
+            except TypeError:
+                raise TypeError(f"qtreload.connect: {handler!r} is already connected to this "
+                                "signal (type=UniqueConnection)") from None
     if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
@@ -114,15 +134,16 @@ def disconnect(signal: BoundSignal, handler: Callable) -> None:
             except TypeError:
                 break
             found = True
-            if isinstance(getattr(slot, "__self__", None), MethodProxy):
-                slot.__self__.setParent(None)
-                slot.__self__.deleteLater()
+            proxy = getattr(slot, "__self__", None)
+            if isinstance(proxy, MethodProxy):
+                proxy.setParent(None)
+                proxy.deleteLater()
                 break
     if not found:
         raise TypeError(f"qtreload: {handler!r} is not connected to this signal")
 
 
-def _candidates(handler: Callable) -> Iterator[Callable]:
+def _candidates(handler: Any) -> Iterator[Callable]:
     key = handler_key(handler)
     if _qobject_method(handler):
         name = getattr(handler, "__name__", None)
@@ -134,6 +155,27 @@ def _candidates(handler: Callable) -> Iterator[Callable]:
         slot = ref()
         if slot is not None:
             yield slot
+
+
+def _check_signal(signal: Any) -> None:
+    """A ``TypeError`` naming what was expected, at the call, for anything but a bound signal."""
+    if isinstance(signal, BoundSignal):
+        return
+    if isinstance(signal, Signal):
+        raise TypeError(f"qtreload.connect: {signal!r} is a class's signal, not bound to an "
+                        "object: connect the signal of an instance (button.clicked, not "
+                        "QPushButton.clicked)")
+    raise TypeError(f"qtreload.connect: expected a Qt bound signal (button.clicked) or a "
+                    f"blinker.Signal, not {signal!r}")
+
+
+_UNIQUE_KIND: Any = Qt.ConnectionType.UniqueConnection  # an int, or an enum with .value
+_UNIQUE = int(getattr(_UNIQUE_KIND, "value", _UNIQUE_KIND))
+
+
+def _unique(kind: Any) -> bool:
+    """Does the connection type ``kind`` (an enum, an int, or None) ask for a unique one?"""
+    return kind is not None and bool(int(getattr(kind, "value", kind)) & _UNIQUE)
 
 
 def _qobject_method(handler: Any) -> bool:
@@ -161,7 +203,7 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
                    "called it keep the C++ version (sip caches it)", False)
 
 
-def _meta_members(cls: type) -> set[str]:
+def _meta_members(cls: Any) -> set[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}

@@ -16,14 +16,15 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule
-from ._imports import FromImport, public_names, reload_order
+from ._imports import FromImport, imports_seen, public_names, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
+from ._timelimit import time_limit
 from ._watch import WatchedModule
 
 _KEEP = frozenset({
@@ -39,7 +40,7 @@ class _Step:
     code: types.CodeType | None = None
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
-    snapshot: dict | None = None
+    snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
 
     @property
     def namespace(self) -> dict:
@@ -51,11 +52,16 @@ class ReloadTransaction:
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
                  watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
-                 member_rules: Iterable[MemberRule] = ()) -> None:
+                 member_rules: Iterable[MemberRule] = (), time_limit: float | None = None) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
         self._rules = list(rules)
         self._member_rules = list(member_rules)
+        self._ran: list[_Step] = []  # the steps that ran, in the order they finished
+        self._culprit: _Step | None = None  # the step whose run raised first
+        self._error: BaseException | None = None
+        self._time_limit = time_limit  # seconds for each module's code; None: no limit
+        self._running = False  # a module's code is running (another's may run inside it)
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -71,30 +77,55 @@ class ReloadTransaction:
             except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
-        order = reload_order(self._steps, graph)
-        ran: list[_Step] = []
-        step = swap = None
+        # sys.modules holds modules in the order they finished their first run (importlib
+        # moves each to the end when it finishes): in a cycle, the last one to finish
+        # is the one whose import started the others.
+        entered = {name: -i for i, name in enumerate(sys.modules)}
+        order = reload_order(self._steps, graph, entered)
+        swap: HotSwap | None = None
         try:
-            for name in order:
-                step = self._steps[name]
-                self._execute(step)
-                ran.append(step)
-            step = None
+            with imports_seen(self._before_import):
+                for name in order:
+                    self._start(self._steps[name])
+            if self._error is not None:
+                raise self._error  # caught by the module that imported it: still a failure
+            order = [step.record.name for step in self._ran]  # as they finished
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            self._restore(ran + ([step] if step and step.snapshot is not None else []))
+            self._restore([step for step in self._steps.values() if step.snapshot is not None])
             if isinstance(exc, KeyboardInterrupt):
                 raise  # still nothing changed, and the user gets it
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
             # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
-            culprit = step or self._steps.get(failed) or self._steps[order[-1]]
+            culprit = (self._culprit or (self._steps.get(failed) if failed else None)
+                       or self._steps[order[-1]])
             return self._failed(culprit, exc)
         for name in order:
-            step = self._steps[name]
-            step.record.commit(step.source, step.info)
+            done = self._steps[name]
+            assert done.info is not None  # compiled above
+            done.record.commit(done.source, done.info)
         return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
+
+    def _start(self, step: _Step) -> None:
+        """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
+        if step.snapshot is not None:
+            return
+        try:
+            self._execute(step)
+        except BaseException as exc:
+            if self._culprit is None:  # the innermost: where the error is
+                self._culprit, self._error = step, exc
+            raise
+        self._ran.append(step)
+
+    def _before_import(self, names: list[str]) -> None:
+        """A module being run imports ``names``: a changed one among them runs now, first."""
+        for name in names:
+            step = self._steps.get(name)
+            if step is not None:
+                self._start(step)
 
     def _execute(self, step: _Step) -> None:
         namespace = step.namespace
@@ -108,7 +139,15 @@ class ReloadTransaction:
                     del namespace[key]
             namespace["__doc__"] = None
         namespace[TRACK_NAME] = track
-        exec(step.code, namespace)
+        assert step.code is not None  # compiled before any step runs
+        # One watchdog per thread: a module run by another's import statement runs
+        # within the limit of the module that imports it.
+        nested, self._running = self._running, True
+        try:
+            with time_limit(None if nested else self._time_limit):
+                exec(step.code, namespace)
+        finally:
+            self._running = nested
 
     def _plan(self, order: list[str]) -> HotSwap:
         swap = HotSwap(self._rules, self._member_rules)
@@ -119,6 +158,7 @@ class ReloadTransaction:
         swap.check_classes()
         for step in steps:
             old_info, names = step.record.info, None
+            old_codes: list[types.CodeType] | None
             if step.fast is not None:
                 old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
                 names = step.fast.names  # the fast path changed no other name
@@ -134,10 +174,10 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                names = [(name, name) for name in public_names(step.snapshot)]
+                pairs = [(name, name) for name in public_names(step.snapshot)]
             else:
-                names = [(imported.name, imported.alias)]
-            for name, alias in names:
+                pairs = [(imported.name, imported.alias)]
+            for name, alias in pairs:
                 # A name the module no longer defines stays as the importer has it.
                 if name in step.snapshot and name in step.namespace:
                     swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
