@@ -182,7 +182,7 @@ def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
     finally:
         waiting = is_deleted(app) or QCoreApplication.instance() is None
         if waiting:
-            QCoreApplication.__init__ = _init_then_attach
+            QCoreApplication.__init__ = _init_then_attach  # type: ignore[method-assign,assignment]
     if waiting:
         return
     try:

@@ -59,7 +59,7 @@ class IPythonSession(InteractiveSession):
         shell = self.shell
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
-        magics = shell.magics_manager.magics["line"]
+        magics = self._line_magics()
         self._run_magic = magics.get("run")
         if self._run_magic is not None:
             magics["run"] = self._run
@@ -72,12 +72,19 @@ class IPythonSession(InteractiveSession):
                                ("post_run_cell", self.post_run_cell)):
             if callback in shell.events.callbacks[name]:
                 shell.events.unregister(name, callback)
-        magics = shell.magics_manager.magics["line"]
+        magics = self._line_magics()
         if self._run_magic is not None and magics.get("run") == self._run:
             magics["run"] = self._run_magic
         magics.pop("qtreload", None)
         _eventhook.uninstall()
         self.stop()
+
+    def _line_magics(self) -> dict[str, Any]:
+        """IPython's table of line magics (``%run`` and ``%qtreload`` are in it)."""
+        manager = self.shell.magics_manager
+        if manager is None:
+            raise RuntimeError("qtreload: this IPython shell has no magics manager")
+        return manager.magics["line"]
 
     def pre_run_cell(self, info: Any = None) -> None:
         """Before each cell: the check, if "before single command" is on."""
