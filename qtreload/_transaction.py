@@ -41,6 +41,7 @@ class _Step:
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
     snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
+    started: bool = False  # its run began (it may still be running: a module importing it back)
 
     @property
     def namespace(self) -> dict:
@@ -93,7 +94,7 @@ class ReloadTransaction:
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            self._restore([step for step in self._steps.values() if step.snapshot is not None])
+            self._restore([step for step in self._steps.values() if step.started])
             if isinstance(exc, KeyboardInterrupt):
                 raise  # still nothing changed, and the user gets it
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
@@ -110,8 +111,9 @@ class ReloadTransaction:
 
     def _start(self, step: _Step) -> None:
         """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
-        if step.snapshot is not None:
+        if step.started:
             return
+        step.started = True
         try:
             self._execute(step)
         except BaseException as exc:
