@@ -131,9 +131,13 @@ def install(timers: bool = False, check: Callable[[], Any] | None = None) -> Non
     if app is not None:
         _attach(app)
     else:
-        for cls in _app_classes():
-            _wrapped[cls] = cls.__dict__.get("__init__")
-            cls.__init__ = _init_then_attach  # type: ignore[misc]
+        _wrap()
+
+
+def _wrap() -> None:
+    for cls in _app_classes():
+        _wrapped[cls] = cls.__dict__.get("__init__")
+        cls.__init__ = _init_then_attach  # type: ignore[misc]
 
 
 def _app_classes() -> tuple[type, ...]:
@@ -190,11 +194,24 @@ switches.listeners.append(_follow_switch)
 
 
 def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
-    """The application classes' ``__init__`` while waiting for the app: construct, then hook."""
+    """The application classes' ``__init__`` while waiting for the app: construct, then hook.
+
+    Importing ``PyQt5.QtWidgets`` initialises a placeholder ``QApplication`` (its
+    ``qApp``) through this very ``__init__``, and it is not an application (its
+    C++ side is deleted at once; see docs/ipython-facts.md, "qApp placeholder"):
+    the wrap stays for the real one.
+    """
     # The wrap that ran belongs to the class whose own ``__init__`` was reached.
     cls = next((c for c in type(app).__mro__ if c in _wrapped), QCoreApplication)
     _unwrap()
-    cls.__init__(app, *args, **kwargs)  # type: ignore[misc]
+    try:
+        cls.__init__(app, *args, **kwargs)  # type: ignore[misc]
+    finally:
+        waiting = is_deleted(app) or QCoreApplication.instance() is None
+        if waiting:
+            _wrap()
+    if waiting:
+        return
     try:
         _attach(app)
     except Exception:
