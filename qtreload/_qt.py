@@ -218,7 +218,11 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
         if _is_virtual(qt_base, name):
             yield (f"new override of Qt virtual {name!r}: instances on which Qt already "
                    "called it keep the C++ version (the binding caches that)", False)
-    if PYSIDE:
+    if PYSIDE:  # it keeps calling, per instance, the override it called before (F7)
+        for name in sorted(old.__dict__.keys() - new.__dict__.keys()):
+            if _is_virtual(qt_base, name):
+                yield (f"override of Qt virtual {name!r} removed: PySide keeps calling the "
+                       "old one on instances where it already ran", False)
         for name in sorted(new.__dict__.keys() & old.__dict__.keys()):
             if _is_virtual(qt_base, name) and not _same_definition(old, new, name):
                 yield (f"override of Qt virtual {name!r} replaced by another object: PySide "
