@@ -115,12 +115,21 @@ def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
     """
     _check_signal(signal)
     if _unique(options.get("type")):
+        if PYSIDE:  # PySide6 makes no unique connection to a Python callable (F6)
+            options = dict(options, type=Qt.ConnectionType(_kind(options["type"]) & ~_UNIQUE))
         for slot in _candidates(handler):
-            try:
-                return signal.connect(slot, **options)  # the same slot: Qt sees it twice
-            except TypeError:
+            if PYSIDE:
+                connected = disconnect_once(signal, slot)
+                if connected:
+                    signal.connect(slot, **options)  # as it was
+            else:
+                try:
+                    return signal.connect(slot, **options)  # the same slot: Qt sees it twice
+                except TypeError:
+                    connected = True
+            if connected:
                 raise TypeError(f"qtreload.connect: {handler!r} is already connected to this "
-                                "signal (type=UniqueConnection)") from None
+                                "signal (type=UniqueConnection)")
     if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
@@ -185,9 +194,14 @@ _UNIQUE_KIND: Any = Qt.ConnectionType.UniqueConnection  # an int, or an enum wit
 _UNIQUE = int(getattr(_UNIQUE_KIND, "value", _UNIQUE_KIND))
 
 
+def _kind(kind: Any) -> int:
+    """A connection type (an enum or an int) as an int."""
+    return int(getattr(kind, "value", kind))
+
+
 def _unique(kind: Any) -> bool:
     """Does the connection type ``kind`` (an enum, an int, or None) ask for a unique one?"""
-    return kind is not None and bool(int(getattr(kind, "value", kind)) & _UNIQUE)
+    return kind is not None and bool(_kind(kind) & _UNIQUE)
 
 
 def _qobject_method(handler: Any) -> bool:
