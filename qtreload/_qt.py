@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._compat import (
+    BINDING,
+    BINDINGS,
     PYSIDE,
     SLOT_METADATA,
     BoundSignal,
@@ -186,6 +188,11 @@ def _check_signal(signal: Any) -> None:
         raise TypeError(f"qtreload.connect: {signal!r} is a class's signal, not bound to an "
                         "object: connect the signal of an instance (button.clicked, not "
                         "QPushButton.clicked)")
+    other = type(signal).__module__.split(".")[0]
+    if other in BINDINGS.values():
+        raise TypeError(f"qtreload.connect: {signal!r} is a signal of {other}, but qtreload "
+                        f"uses {BINDING}: set QT_API={other.lower()} (or import {other} "
+                        "before qtreload)")
     raise TypeError(f"qtreload.connect: expected a Qt bound signal (button.clicked) or a "
                     f"blinker.Signal, not {signal!r}")
 
