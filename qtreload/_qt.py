@@ -289,21 +289,8 @@ def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None
     return removed
 
 
-# A class's meta-object never changes (F8), and in PySide6 reading the
-# ``staticMetaObject`` of a class segfaults once a newer class of the same name was
-# freed (F12), which every reload of it does: so each class is read once, when new.
-_members: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
-
-
 def _meta_members(cls: Any) -> frozenset[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
-    members = _members.get(cls)
-    if members is None:
-        members = _members[cls] = _read_meta_members(cls)
-    return members
-
-
-def _read_meta_members(cls: Any) -> frozenset[str]:
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}
     members = {
@@ -328,6 +315,10 @@ def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
     An unchanged signal needs nothing; a changed one is a meta-object change,
     reported as restart needed by :func:`qt_class_rule`.
     """
+    if name == "staticMetaObject":
+        # PySide6 puts one in each class: the new one is freed with the new class,
+        # and the live class reading it would then segfault (docs/binding-facts.md, F12)
+        return True
     current, value = old.__dict__.get(name), new.__dict__.get(name)
     if isinstance(current, Signal) or isinstance(value, Signal):
         return True
