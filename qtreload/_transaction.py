@@ -17,11 +17,12 @@ import sys
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ClassRule, HotSwap, MemberRule
+from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, imports_seen, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._timelimit import time_limit
@@ -48,12 +49,12 @@ class _Step:
         return sys.modules[self.record.name].__dict__
 
 
-def _public_names(namespace: dict) -> list[str]:
-    """The names ``from module import *`` takes from a module namespace."""
+def _exported(namespace: dict) -> dict[str, Any]:
+    """What ``from module import *`` takes from a module namespace, by name."""
     names = namespace.get("__all__")
     if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
-        return list(names)
-    return [name for name in namespace if not name.startswith("_")]
+        return {name: namespace[name] for name in names if name in namespace}
+    return {name: value for name, value in namespace.items() if not name.startswith("_")}
 
 
 class ReloadTransaction:
@@ -184,14 +185,16 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                pairs = [(name, name) for name in _public_names(step.snapshot)]
-            else:
-                pairs = [(imported.name, imported.alias)]
-            for name, alias in pairs:
-                # A name the module no longer defines stays as the importer has it.
-                if name in step.snapshot and name in step.namespace:
-                    swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
-                                     step.namespace[name])
+                # What a restart's ``import *`` gives: the names exported now, not before.
+                old = _exported(step.snapshot)
+                new = _exported(step.namespace)
+                for name in {**old, **new}:
+                    swap.plan_rebind(imported.module, namespace, name,
+                                     old.get(name, ABSENT), new.get(name, ABSENT))
+            # A name the module no longer defines stays as the importer has it.
+            elif imported.name in step.snapshot and imported.name in step.namespace:
+                swap.plan_rebind(imported.module, namespace, imported.alias,
+                                 step.snapshot[imported.name], step.namespace[imported.name])
         return swap
 
     @staticmethod

@@ -165,3 +165,32 @@ def test_a_slotted_instance_python_cannot_retype_becomes_a_twin_of_the_live_clas
     assert slotted.Checker is Checker and type(slotted.DEFAULT) is Checker
     assert slotted.Validator.CHECKER is slotted.DEFAULT
     assert slotted.DEFAULT.check("list") and slotted.VERSION == 2
+
+
+# -- 5. star imports ------------------------------------------------------------------
+
+def test_a_star_import_follows_the_names_exported_now(project):
+    """``from .impl import *`` in a package: added names arrive, removed ones go."""
+    project.write("pkg.__init__", "from .impl import *\nfrom .plain import *\n")
+    project.write("pkg.impl", """
+        __all__ = ["kept", "dropped"]
+        def kept(): return "kept v1"
+        def dropped(): return "dropped"
+        def later(): return "later"
+    """)
+    project.write("pkg.plain", "def one(): return 1\n")
+    pkg = project.load("pkg")
+    kept = pkg.kept
+    project.write("pkg.impl", """
+        __all__ = ["kept", "later", "added"]
+        def kept(): return "kept v2"
+        def dropped(): return "dropped"
+        def later(): return "later"
+        def added(): return "added"
+    """)
+    project.write("pkg.plain", "def one(): return 1\ndef two(): return 2\n")
+    report = qtreload.check()
+    assert report.ok, report.failures[0].message
+    assert pkg.kept is kept and kept() == "kept v2"
+    assert (pkg.later(), pkg.added(), pkg.two()) == ("later", "added", 2)
+    assert not hasattr(pkg, "dropped")
