@@ -24,7 +24,7 @@ from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, imports_seen, reload_order
-from ._report import ReloadFailure, ReloadReport, error_lineno
+from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, error_lineno
 from ._timelimit import time_limit
 from ._watch import WatchedModule
 
@@ -116,7 +116,8 @@ class ReloadTransaction:
             done = self._steps[name]
             assert done.info is not None  # compiled above
             done.record.commit(done.source, done.info)
-        return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
+        paths = {name: FAST_PATH if self._steps[name].fast else FULL_RUN for name in order}
+        return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings), paths=paths)
 
     def _start(self, step: _Step) -> None:
         """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
