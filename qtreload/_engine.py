@@ -26,7 +26,7 @@ from ._detector import ChangeDetector, make_detector
 from ._hotswap import ClassRule, MemberRule
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._tracebacks import user_exc_info
-from ._transaction import ReloadTransaction
+from ._transaction import KeepRule, ReloadPolicy, ReloadTransaction
 from ._trim import call_trimmed
 from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint, read_source
 
@@ -71,6 +71,7 @@ class Reloader:
         self.config = WatchConfig()
         self.rules: list[ClassRule] = []
         self.member_rules: list[MemberRule] = []
+        self.keep_rules: list[KeepRule] = []
         self.time_limit: float | None = DEFAULT_TIME_LIMIT
         self.listeners: list[Callable[[ReloadReport], None]] = []
         self._detector_kind = detector
@@ -358,8 +359,9 @@ class Reloader:
         other modules' saves), and the error is logged once, naming the files.
         """
         try:
-            return ReloadTransaction(stale, self._modules, self.rules, self.member_rules,
-                                     self.time_limit).run()
+            policy = ReloadPolicy(tuple(self.rules), tuple(self.member_rules),
+                                  tuple(self.keep_rules), self.time_limit)
+            return ReloadTransaction(stale, self._modules, policy).run()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:

@@ -27,8 +27,15 @@ from ._report import ReloadWarning
 from ._trim import call_trimmed
 
 #: A class rule looks at (old class, new class) and yields (reason, fatal).
-#: ``fatal`` means the live class cannot be patched: a restart is needed.
-ClassRule = Callable[[type, type], Iterable[tuple[str, bool]]]
+#: ``fatal`` True means the live class cannot be patched: a restart is needed, and
+#: new code gets the new class. :data:`PARTIAL` means a restart is needed for what
+#: the rule names, and the rest (method code, other attributes) is applied to the
+#: live class all the same, which stays the class of old and new objects.
+ClassRule = Callable[[type, type], Iterable[tuple[str, Any]]]
+
+#: A class rule's verdict: restart needed for part of the change; the live class
+#: takes the rest (its member rules keep what it must keep).
+PARTIAL = "partial"
 
 #: A member rule looks at (old class, new class, member name): True when the live
 #: class keeps that member exactly as it is (present or absent), whatever the new
@@ -56,6 +63,9 @@ _keepalive: dict[int, Any] = {}
 # revives the same object, which connections made before the removal still hold.
 _removed_members: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
 _REVIVABLE = (types.FunctionType, staticmethod, classmethod, property)
+
+# Per live class: the restart-needed reasons of PARTIAL verdicts already reported.
+_reported: weakref.WeakKeyDictionary[type, set[str]] = weakref.WeakKeyDictionary()
 
 
 def kept_alive() -> int:
@@ -222,10 +232,14 @@ class HotSwap:
                 reasons = [(r, True) for r in _standard_rules(old, new, self.mapped)]
                 for rule in self._rules:
                     reasons.extend(rule(old, new))
-                fatal = any(f for _, f in reasons)
-                for reason, is_fatal in reasons:
-                    self._warn(module, old.__qualname__, reason, is_fatal)
-                if fatal:
+                reported = _reported.setdefault(old, set())
+                for reason, verdict in reasons:
+                    if verdict is PARTIAL and reason in reported:
+                        continue  # the live class still waits for the restart: said once
+                    self._warn(module, old.__qualname__, reason, bool(verdict))
+                    if verdict is PARTIAL:
+                        self._edit("call", functools.partial(reported.add, reason), None, None)
+                if any(verdict is True for _, verdict in reasons):
                     # The new class stays for new code; live instances keep the old one.
                     del self._old_for_new[id(new)]
                     self._class_pairs.remove((module, old, new))

@@ -17,16 +17,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._compat import (
+    SLOT_METADATA,
     BoundSignal,
     QMetaMethod,
     QObject,
     Qt,
+    QThread,
     Signal,
     is_binding_class,
+    is_deleted,
     wrappertype,
 )
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
+from ._hotswap import PARTIAL
 
 log = logging.getLogger("qtreload")
 
@@ -183,19 +187,23 @@ def _qobject_method(handler: Any) -> bool:
     return bound_method(handler) and isinstance(handler.__self__, QObject)
 
 
-def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
+def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
     """What makes a change to a Python subclass of a Qt class unsafe to apply live.
 
     Qt builds a class's meta-object (signals, slots, properties) once, at class
     creation: adding a ``pyqtSignal`` to a live class segfaults on connect, and
-    new or changed slots and properties are invisible to Qt (facts §7).
+    new or changed slots and properties are invisible to Qt (docs/binding-facts.md).
+    So a meta-object change needs a restart, but only for those members: the
+    live class takes the new method code and the rest (:data:`PARTIAL`), while
+    :func:`qt_meta_member_rule` keeps its signals and slots as Qt knows them.
     """
     if not isinstance(old, wrappertype) or not hasattr(old, "staticMetaObject"):
         return
     before, after = _meta_members(old), _meta_members(new)
     for member in sorted(before ^ after):
         change = "added" if member in after else "removed"
-        yield f"Qt meta-object {member} {change}: Qt cannot change a live class", True
+        yield (f"Qt meta-object {member} {change}: the class takes the new method code, but "
+               "Qt cannot change a live class's signals, slots and properties", PARTIAL)
     qt_base = next(b for b in old.__mro__ if is_binding_class(b))
     for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
         if callable(getattr(qt_base, name, None)) and not name.startswith("__"):
@@ -218,18 +226,31 @@ def _meta_members(cls: Any) -> set[str]:
     return members
 
 
-def qt_signal_rule(old: type, new: type, name: str) -> bool:
-    """A live Qt class keeps its signals: never replaced, added or removed by a reload.
+def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
+    """A live Qt class keeps its signals and slots as Qt knows them.
 
-    PyQt5 uses a class's signal objects without owning them: a connection made
-    before a save that replaced ``cls.sig`` reads freed memory at the next
-    emission (docs/binding-facts.md, "Signals belong to the live class"). An
-    unchanged signal needs nothing; a changed one is a meta-object change,
+    Signals are never replaced, added or removed: PyQt5 uses a class's signal
+    objects without owning them, so a connection made before a save that
+    replaced ``cls.sig`` reads freed memory at the next emission
+    (docs/binding-facts.md, "Signals belong to the live class"). A slot the
+    new class no longer has stays too, since Qt's meta-object still calls it.
+    An unchanged signal needs nothing; a changed one is a meta-object change,
     reported as restart needed by :func:`qt_class_rule`.
     """
-    return isinstance(old.__dict__.get(name), Signal) or isinstance(
-        new.__dict__.get(name), Signal)
+    current, value = old.__dict__.get(name), new.__dict__.get(name)
+    if isinstance(current, Signal) or isinstance(value, Signal):
+        return True
+    return value is None and hasattr(current, SLOT_METADATA)
+
+
+def qt_keep_rule(value: Any) -> str | None:
+    """A running ``QThread`` a reload drops must stay alive: destroying one aborts the app."""
+    if isinstance(value, QThread) and not is_deleted(value) and value.isRunning():
+        return ("a running QThread was dropped by the reload (replaced, or made by a failed "
+                "save); it is kept alive and keeps running: destroying it would abort the app")
+    return None
 
 
 reloader.rules.append(qt_class_rule)
-reloader.member_rules.append(qt_signal_rule)
+reloader.keep_rules.append(qt_keep_rule)
+reloader.member_rules.append(qt_meta_member_rule)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, imports_seen, reload_order
-from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, error_lineno
+from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
 from ._watch import WatchedModule
 
@@ -32,6 +32,25 @@ _KEEP = frozenset({
     "__name__", "__file__", "__spec__", "__loader__", "__package__", "__path__",
     "__cached__", "__builtins__", TRACK_NAME,
 })
+
+
+#: A keep rule looks at a value a reload drops from a module namespace (replaced
+#: by a good save, or made by a failed one): the reason it must stay alive, or None.
+#: The Qt adapter uses it for running ``QThread`` objects (destroying one aborts).
+KeepRule = Callable[[Any], "str | None"]
+
+# Values kept alive by a keep rule; they live as long as the app.
+_kept: list[Any] = []
+
+
+@dataclass(frozen=True)
+class ReloadPolicy:
+    """The rules and limits a transaction applies (the adapters plug theirs in)."""
+
+    class_rules: tuple[ClassRule, ...] = ()
+    member_rules: tuple[MemberRule, ...] = ()
+    keep_rules: tuple[KeepRule, ...] = ()
+    time_limit: float | None = None  # seconds for each module's code; None: no limit
 
 
 @dataclass
@@ -61,16 +80,13 @@ class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
-                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
-                 member_rules: Iterable[MemberRule] = (), time_limit: float | None = None) -> None:
+                 watched: Mapping[str, WatchedModule], policy: ReloadPolicy) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
-        self._rules = list(rules)
-        self._member_rules = list(member_rules)
+        self._policy = policy
         self._ran: list[_Step] = []  # the steps that ran, in the order they finished
         self._culprit: _Step | None = None  # the step whose run raised first
         self._error: BaseException | None = None
-        self._time_limit = time_limit  # seconds for each module's code; None: no limit
         self._running = False  # a module's code is running (another's may run inside it)
 
     def run(self) -> ReloadReport:
@@ -103,7 +119,10 @@ class ReloadTransaction:
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            self._restore([step for step in self._steps.values() if step.started])
+            undone = [step for step in self._steps.values() if step.started]
+            # What the failed run made is dropped (the new namespace).
+            kept = [w for s in undone for w in self._keep_dropped(s, s.namespace, s.snapshot)]
+            self._restore(undone)
             if isinstance(exc, KeyboardInterrupt):
                 raise  # still nothing changed, and the user gets it
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
@@ -111,13 +130,36 @@ class ReloadTransaction:
             failed = swap.failed_module if swap is not None else None
             culprit = (self._culprit or (self._steps.get(failed) if failed else None)
                        or self._steps[order[-1]])
-            return self._failed(culprit, exc)
+            return self._failed(culprit, exc, kept)
+        warnings = list(swap.warnings)
         for name in order:
             done = self._steps[name]
             assert done.info is not None  # compiled above
             done.record.commit(done.source, done.info)
+            # What the good save replaced is dropped (the old namespace's values).
+            warnings += self._keep_dropped(done, done.snapshot, done.namespace)
         paths = {name: FAST_PATH if self._steps[name].fast else FULL_RUN for name in order}
-        return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings), paths=paths)
+        return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings), paths=paths)
+
+    def _keep_dropped(self, step: _Step, dropped: dict, kept: dict) -> list[ReloadWarning]:
+        """Keep alive what the keep rules ask for among ``dropped``'s values not in ``kept``."""
+        rules = self._policy.keep_rules
+        if not rules:
+            return []
+        present = {id(value) for value in kept.values()}
+        names = step.fast.names if step.fast is not None else list(dropped)
+        warnings = []
+        for name in names:
+            value = dropped.get(name, ABSENT)
+            if value is ABSENT or id(value) in present:
+                continue
+            for rule in rules:
+                reason = rule(value)
+                if reason:
+                    _kept.append(value)
+                    warnings.append(ReloadWarning(step.record.name, name, reason, False))
+                    break
+        return warnings
 
     def _start(self, step: _Step) -> None:
         """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
@@ -156,13 +198,13 @@ class ReloadTransaction:
         # within the limit of the module that imports it.
         nested, self._running = self._running, True
         try:
-            with time_limit(None if nested else self._time_limit):
+            with time_limit(None if nested else self._policy.time_limit):
                 exec(step.code, namespace)
         finally:
             self._running = nested
 
     def _plan(self, order: list[str]) -> HotSwap:
-        swap = HotSwap(self._rules, self._member_rules)
+        swap = HotSwap(self._policy.class_rules, self._policy.member_rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
             swap.pair_module(step.record.name, step.snapshot, step.namespace,
@@ -228,7 +270,8 @@ class ReloadTransaction:
             namespace.update(step.snapshot)
 
     @staticmethod
-    def _failed(step: _Step, exc: BaseException) -> ReloadReport:
+    def _failed(step: _Step, exc: BaseException,
+                warnings: Iterable[ReloadWarning] = ()) -> ReloadReport:
         path = step.record.path
         failure = ReloadFailure(step.record.name, path, exc, error_lineno(exc, path))
-        return ReloadReport(failures=(failure,))
+        return ReloadReport(failures=(failure,), warnings=tuple(warnings))

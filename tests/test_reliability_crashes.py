@@ -518,3 +518,112 @@ def test_module_file_replaced_by_a_fifo_is_skipped_with_a_message(project, caplo
     path.unlink()
     project.write("piped", "def value():\n    return 2\n")
     assert qtreload.check().reloaded == (module.__name__,) and module.value() == 2
+
+
+# -- module-level objects that must not die -------------------------------------------
+
+THREAD_MODULE = '''
+from PyQt5.QtCore import QThread
+import state
+
+class Ticker(QThread):
+    # No global lookups while it runs: a full re-run rebuilds the namespace under it.
+    def run(self, ticks=state.TICKS):
+        while not self.isInterruptionRequested():
+            ticks.append(1)
+            self.msleep(5)
+
+ticker = Ticker()
+ticker.start()
+STAMP = "@V@"
+'''
+
+THREAD_SCRIPT = """
+write("state", "TICKS = []\\n")
+write("threads", PARAMS["module"].replace("@V@", "v1"))
+import state, threads
+first = threads.ticker
+save = PARAMS["module"].replace("@V@", "v2") + PARAMS["tail"]
+write("threads", save)
+report = qtreload.check()
+assert report.ok is PARAMS["ok"], report
+for _ in range(3):
+    gc.collect()
+settle()
+(warning,) = [w for w in logs(logging.WARNING) if "QThread" in w]
+assert "threads.ticker" in warning and "kept alive" in warning, warning
+if PARAMS["ok"]:
+    assert threads.ticker is not first and threads.STAMP == "v2"
+else:
+    assert threads.ticker is first and threads.STAMP == "v1"
+assert first.isRunning()
+count = len(state.TICKS)
+import time; time.sleep(0.1)
+assert len(state.TICKS) > count   # every thread still runs
+from PyQt5.QtCore import QThread
+for thread in [t for t in gc.get_objects() if isinstance(t, QThread)]:
+    thread.requestInterruption()
+    thread.wait(2000)
+print("DONE")
+"""
+
+
+@pytest.mark.parametrize("case", ["replaced_by_a_good_save", "started_by_a_failed_save"])
+def test_running_qthread_dropped_by_a_reload_is_kept_alive(tmp_path, case):
+    """A module-level ``QThread`` started at the top level: a good save replaces the
+    module-level object, or a save starts a new one and then fails further down. The
+    dropped thread is kept alive and running, with one warning naming it (it used to
+    abort: "QThread: Destroyed while thread is still running")."""
+    ok = case == "replaced_by_a_good_save"
+    params = {"module": THREAD_MODULE, "ok": ok, "tail": "" if ok else "1 / 0\n"}
+    assert "DONE" in assert_clean_exit(run_script(THREAD_SCRIPT, tmp_path, params))
+
+
+# -- a restart-needed Qt class change applies what it can -----------------------------
+
+PARTIAL_SCRIPT = """
+write("state", "LOG = []\\n")
+SOURCE = '''
+from PyQt5.QtCore import pyqtSignal
+from PyQt5.QtWidgets import QWidget
+from state import LOG
+
+class Panel(QWidget):
+    moved = pyqtSignal(int)
+
+    def on_click(self):
+        LOG.append(("click", "@V@"))
+
+    def on_moved(self, value):
+        LOG.append(("moved", "@V@", value))
+'''
+write("panel", SOURCE.replace("@V@", "v1"))
+import panel, state
+live = panel.Panel()
+live.moved.connect(live.on_moved)            # plain PyQt, before the save
+button = QPushButton()
+button.clicked.connect(live.on_click)
+button.click()
+live.moved.emit(1)
+write("panel", SOURCE.replace("@V@", "v2").replace(
+    "    moved = pyqtSignal(int)", "    moved = pyqtSignal(int)\\n    resized = pyqtSignal()"))
+report = qtreload.check()
+assert report.reloaded == ("panel",), report
+(warning,) = report.warnings
+assert warning.restart_needed and "signal resized()" in warning.reason, warning
+gc.collect()
+button.click()
+live.moved.emit(2)
+assert state.LOG == [("click", "v1"), ("moved", "v1", 1), ("click", "v2"), ("moved", "v2", 2)], \\
+    state.LOG
+assert type(live) is panel.Panel and not hasattr(live, "resized")
+print("DONE")
+"""
+
+
+def test_restart_needed_qt_class_change_still_swaps_the_method_code(tmp_path):
+    """A new ``pyqtSignal`` together with method-body edits: the live widget's methods
+    (connected with plain PyQt) run the new code and its existing signal keeps working;
+    only the new signal waits for the restart, reported once (live widgets used to get
+    none of the edit)."""
+    assert "DONE" in assert_clean_exit(run_script(PARTIAL_SCRIPT, tmp_path))
