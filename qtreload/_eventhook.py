@@ -169,9 +169,22 @@ switches.listeners.append(_follow_switch)
 
 
 def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
-    """``QCoreApplication.__init__`` while waiting for the app: construct it, then hook it."""
+    """``QCoreApplication.__init__`` while waiting for the app: construct it, then hook it.
+
+    Importing ``PyQt5.QtWidgets`` initialises a placeholder ``QApplication`` (its
+    ``qApp``) through this very ``__init__``, and it is not an application (its
+    C++ side is deleted at once; see docs/ipython-facts.md, "qApp placeholder"):
+    the wrap stays for the real one.
+    """
     del QCoreApplication.__init__
-    QCoreApplication.__init__(app, *args, **kwargs)
+    try:
+        QCoreApplication.__init__(app, *args, **kwargs)
+    finally:
+        waiting = is_deleted(app) or QCoreApplication.instance() is None
+        if waiting:
+            QCoreApplication.__init__ = _init_then_attach  # type: ignore[method-assign,assignment]
+    if waiting:
+        return
     try:
         _attach(app)
     except Exception:

@@ -23,7 +23,7 @@ from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule
-from ._imports import FromImport, imports_seen, reload_order
+from ._imports import FromImport, imports_seen, public_names, reload_order
 from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
 from ._watch import WatchedModule
@@ -70,10 +70,7 @@ class _Step:
 
 def _exported(namespace: dict) -> dict[str, Any]:
     """What ``from module import *`` takes from a module namespace, by name."""
-    names = namespace.get("__all__")
-    if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
-        return {name: namespace[name] for name in names if name in namespace}
-    return {name: value for name, value in namespace.items() if not name.startswith("_")}
+    return {name: namespace[name] for name in public_names(namespace) if name in namespace}
 
 
 class ReloadTransaction:

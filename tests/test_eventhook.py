@@ -298,3 +298,24 @@ def test_an_edited_hover_handler_runs_at_the_next_move_and_the_window_repaints_o
     finally:
         _eventhook.uninstall()
     assert view.exists()
+
+
+def test_installed_before_qtwidgets_is_even_imported(tmp_path) -> None:
+    # Importing QtWidgets runs QCoreApplication.__init__ on a placeholder that is
+    # not the app (docs/scripts/qapp_placeholder.py): the hook must wait for the real one.
+    script = """
+        from qtreload import _eventhook
+
+        checks = []
+        _eventhook.install(check=lambda: checks.append(1))
+        from PyQt5.QtCore import Qt
+        from PyQt5.QtTest import QTest
+        from PyQt5.QtWidgets import QApplication, QPushButton
+
+        app = QApplication([])
+        print("hooked:", _eventhook.current() is not None and _eventhook._app is app)
+        QTest.mouseClick(QPushButton(), Qt.LeftButton)
+        print("checks:", len(checks) >= 2)
+    """
+    lines = ok(python(["-c", textwrap.dedent(script)], cwd=tmp_path))
+    assert lines == ["hooked: True", "checks: True"]
