@@ -401,6 +401,9 @@ def test_a_module_saved_with_a_broken_one_is_shown_waiting_for_it(qtbot, project
     project.load("counter")
     mod, other = project.load("mod"), project.load("other")
     name, broken = project.name("mod"), project.name("other")
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    enable_notifications(window, timeout_ms=60_000)
     dialog = shown_dialog(qtbot)
     qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
     project.edit("mod", "VALUE = 1", "VALUE = 2")  # a good save...
@@ -408,6 +411,10 @@ def test_a_module_saved_with_a_broken_one_is_shown_waiting_for_it(qtbot, project
     assert [f.module for f in qtreload.check().failures] == [broken]
     qtbot.waitUntil(lambda: state_of(dialog, name) == "waiting")
     assert dialog.state(name) == ("waiting", f"waiting for {broken}")
+    why = qtreload.reloader.waiting()[name]  # the engine's reason, shown as it says it
+    item = dialog.tree.findItems(name, Qt.MatchExactly, 0)[0]
+    assert item.toolTip(2) == f"{project.path('mod')}\n{why}" and broken in why
+    assert f"Waiting:\n  {name}: {why}" in window.statusBar().toolTip()
     assert state_of(dialog, broken) == "failed"
     assert "1 waiting" in dialog.summary.text() and "1 failed" in dialog.summary.text()
     project.edit("other", "VALUE = (1,", "VALUE = 3")
