@@ -1,63 +1,34 @@
-"""Compiling watched sources: straight from the bytes read, with closures tracked.
+"""Compiling watched sources: straight from the bytes read, one top-level statement at a time.
 
-qtreload never trusts ``__pycache__``: ``importlib.reload`` can load stale
-bytecode after two same-size saves within one second. Every watched module is
-compiled here from the exact bytes whose fingerprint was taken.
+qtreload never trusts ``__pycache__`` ``.pyc`` files: ``importlib.reload`` can
+load stale bytecode after two same-size saves within one second. Every watched
+module is compiled here from the exact bytes whose fingerprint was taken (or
+taken from qtreload's own start-up cache, :mod:`._startcache`, which is keyed
+by the hash of those bytes).
+
+Each top-level statement is also compiled on its own (a :class:`Statement`
+holds its code, at its lines), so that a save costs what it changed: the
+statements whose text is unchanged are re-used, their line numbers moved
+(:func:`shift_code`), and only the changed lines are parsed and compiled
+(:func:`recompile`). A full run executes every statement again, in order.
 
 The compile also wraps each lambda and nested ``def`` in ``__qtreload_track__``
-so that live closures (a lambda connected in ``__init__``) can be found again
-by their code object when their source changes, without scanning the heap.
+(see :mod:`._closures`) so that live closures can be found again by their code
+object when their source changes, without scanning the heap. Only statements
+that hold such closures are transformed; every pass over the syntax tree is
+iterative (no recursion limit beyond CPython's own).
 """
 from __future__ import annotations
 import __future__
 
 import ast
-import bisect
-import dataclasses
+import io
+import tokenize
 import types
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from ._closures import TRACK_NAME
-
-
-class _Tracker(ast.NodeTransformer):
-    """Wraps lambdas and defs nested in functions with ``__qtreload_track__``."""
-
-    def __init__(self) -> None:
-        self._depth = 0
-        #: Names any ``global`` statement declares: module names rebound at run time.
-        self.global_names: set[str] = set()
-
-    def visit_Global(self, node: ast.Global) -> ast.AST:
-        self.global_names.update(node.names)
-        return node
-
-    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
-        if self._depth:
-            deco = ast.copy_location(ast.Name(TRACK_NAME, ast.Load()), node)
-            node.decorator_list.append(deco)
-        self._depth += 1
-        self.generic_visit(node)
-        self._depth -= 1
-        return node
-
-    visit_FunctionDef = visit_AsyncFunctionDef = _visit_function
-
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        self._depth += 1
-        self.generic_visit(node)
-        self._depth -= 1
-        name = ast.copy_location(ast.Name(TRACK_NAME, ast.Load()), node)
-        return ast.copy_location(ast.Call(name, [node], []), node)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
-        # Methods are reached through their class, not tracked as closures.
-        saved, self._depth = self._depth, 0
-        self.generic_visit(node)
-        self._depth = saved
-        return node
-
 
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
@@ -66,109 +37,352 @@ for _feature in __future__.all_feature_names:
 #: Kinds of top-level statements the fast path can re-run on their own.
 DEFINITION_KINDS = frozenset({"def", "async def", "class"})
 _KINDS = {ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDef: "class"}
-_STAR = "*"  # in a statement's ``binds``: ``from X import *`` (binds unknown names)
+STAR = "*"  # in a statement's ``binds``: ``from X import *`` (binds unknown names)
+_CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
+_COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One top-level statement of a module's source, as the fast path needs to know it.
+    """One top-level statement of a module's source, compiled on its own.
 
     ``start`` is the first decorator's line, ``end`` the last line (1-based,
-    inclusive). ``binds``: module names the statement binds when it runs;
-    ``loads``: module names it reads when it runs (function bodies excluded,
-    they run later), apart from ``bases``: names it uses as bare class bases
-    (kept apart, since a base class is swapped in place), and ``quiet``: names
-    read only in annotations. ``codes``: the code objects the module's code
-    holds for this statement (functions, class bodies, lambdas). ``is_import``:
-    a top-level ``import`` or ``from ... import``.
+    inclusive); ``key``: the statement's source lines (what decides its code,
+    with the module's ``__future__`` features). ``code``: the statement
+    compiled alone at its lines (None for a bare string that is not the
+    docstring: it does nothing). ``binds``: module names the statement binds
+    when it runs; ``loads``: module names it reads when it runs (function
+    bodies excluded, they run later), apart from ``bases``: names it uses as
+    bare class bases (kept apart, since a base class is swapped in place), and
+    ``quiet``: names read only in annotations. ``is_import``: a top-level
+    ``import`` or ``from ... import``. ``global_names``: names declared
+    ``global`` anywhere inside it.
     """
 
-    kind: str  # "def", "async def", "class" or "other"
+    kind: str  # "def", "async def", "class", "string" (a bare string) or "other"
     name: str | None
     start: int
     end: int
+    key: bytes
+    code: types.CodeType | None
     binds: frozenset[str]
     loads: frozenset[str]
     bases: frozenset[str]
     quiet: frozenset[str]
-    codes: tuple[types.CodeType, ...]
     is_import: bool
+    global_names: frozenset[str]
+
+    @property
+    def codes(self) -> tuple[types.CodeType, ...]:
+        """The code objects this statement's code holds (functions, class bodies, lambdas)."""
+        if self.code is None:
+            return ()
+        return tuple(c for c in self.code.co_consts if isinstance(c, types.CodeType))
+
+    def sharing(self, codes: Iterator[types.CodeType]) -> Statement:
+        """The same statement, holding the next code objects of ``codes`` instead of its own."""
+        if not self.codes:
+            return self
+        consts = tuple(next(codes) if isinstance(c, types.CodeType) else c
+                       for c in self.code.co_consts)  # type: ignore[union-attr]
+        return _replace(self, code=self.code.replace(co_consts=consts))  # type: ignore[union-attr]
 
     def shifted(self, delta: int) -> Statement:
+        """The same statement ``delta`` lines further down (code included)."""
         if not delta:
             return self
-        return dataclasses.replace(self, start=self.start + delta, end=self.end + delta)
+        code = None if self.code is None else shift_code(self.code, delta)
+        return _replace(self, start=self.start + delta, end=self.end + delta, code=code)
+
+
+def _replace(statement: Statement, **changes: object) -> Statement:
+    values = {name: getattr(statement, name) for name in Statement.__dataclass_fields__}
+    values.update(changes)
+    return Statement(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
 class ModuleInfo:
-    """What qtreload knows of the source a module runs: enough to re-run part of it."""
+    """What qtreload knows of the source a module runs: its statements, compiled."""
 
     source: bytes
+    path: str
     statements: tuple[Statement, ...]
-    global_names: frozenset[str]  # declared ``global`` somewhere in the module
     future_flags: int  # ``from __future__`` features the module's code is compiled with
+    global_names: frozenset[str] = field(init=False)  # declared ``global`` in the module
+
+    def __post_init__(self) -> None:
+        names = frozenset().union(*(s.global_names for s in self.statements))
+        object.__setattr__(self, "global_names", names)
 
     def codes(self) -> list[types.CodeType]:
         """The top-level code objects of the module, in source order."""
         return [code for statement in self.statements for code in statement.codes]
 
+    def run(self, namespace: dict) -> None:
+        """Execute every statement in ``namespace``, in order: a full run of the module."""
+        for statement in self.statements:
+            if statement.code is not None:
+                exec(statement.code, namespace)
 
-def compile_source(source: bytes, path: str) -> types.CodeType:
-    """Compile module source as qtreload runs it. Raises SyntaxError naming the line."""
-    return compile_module(source, path)[0]
+
+def shift_code(code: types.CodeType, delta: int) -> types.CodeType:
+    """``code`` (and the code objects it holds) moved ``delta`` lines.
+
+    The line table is relative to ``co_firstlineno``: moving that moves every
+    position, so tracebacks and ``inspect`` point at the new lines.
+    """
+    consts = code.co_consts
+    if any(isinstance(c, types.CodeType) for c in consts):
+        consts = tuple(shift_code(c, delta) if isinstance(c, types.CodeType) else c
+                       for c in consts)
+    return code.replace(co_firstlineno=code.co_firstlineno + delta, co_consts=consts)
+
+
+# -- compiling ----------------------------------------------------------------------------
 
 
 def compile_module(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo]:
-    """Compile module source as qtreload runs it, and describe its top-level statements."""
-    tree = ast.parse(source, path)
-    tracker = _Tracker()
-    tree = tracker.visit(tree)  # every node it adds has a location: no fix-up pass
-    code = compile(tree, path, "exec", dont_inherit=True)
-    statements = describe_statements(tree.body, code.co_consts)
-    info = ModuleInfo(source, statements, frozenset(tracker.global_names),
-                      code.co_flags & _FUTURE_FLAGS)
-    return code, info
+    """Compile module source as qtreload runs it: the module's code, and its statements.
 
-
-def compile_chunk(text: str, path: str, future_flags: int
-                  ) -> tuple[types.CodeType, list[ast.stmt], frozenset[str]]:
-    """Compile part of a module (``text`` padded so that its line numbers are right).
-
-    The same tracking transform as :func:`compile_module`, and the module's
-    ``__future__`` features. Returns the code, the top-level statements and
-    the names declared ``global`` in it. Raises SyntaxError.
+    Raises SyntaxError naming the line (ValueError for null bytes).
     """
-    tree = ast.parse(text, path)
-    tracker = _Tracker()
-    tree = tracker.visit(tree)
-    code = compile(tree, path, "exec", flags=future_flags, dont_inherit=True)
-    return code, tree.body, frozenset(tracker.global_names)
+    tree = ast.parse(source, path)
+    lines = source.splitlines(keepends=True)
+    flags = _future_flags(tree.body)
+    statements = tuple(_compile_statements(tree.body, lines, path, flags, _encoding(source), 0,
+                                           0))
+    # Every node the tracking added has a location: the tree compiles as it is.
+    code = compile(tree, path, "exec", dont_inherit=True)
+    return code, ModuleInfo(source, path, _sharing(statements, code), flags)
 
 
-def describe_statements(body: Sequence[ast.stmt], consts: Iterable[object]
-                        ) -> tuple[Statement, ...]:
-    """Describe top-level statements; ``consts``: the compiled code's constants."""
-    starts = [_start(node) for node in body]
-    codes: list[list[types.CodeType]] = [[] for _ in body]
-    for const in consts:
-        if isinstance(const, types.CodeType) and body:
-            index = max(0, bisect.bisect_right(starts, const.co_firstlineno) - 1)
-            codes[index].append(const)
-    statements = []
-    for node, start, own in zip(body, starts, codes, strict=True):
+def _sharing(statements: tuple[Statement, ...], code: types.CodeType
+             ) -> tuple[Statement, ...]:
+    """``statements`` holding the very code objects the module's ``code`` holds.
+
+    Live closures are known by the identity of their code. The module's code
+    holds the statements' top-level code objects in source order, as the
+    statements do: they pair by position. (They may differ slightly: compiled
+    with the whole module, ``mod.f()`` on an imported module uses an attribute
+    load instead of a method load. Both do the same.)
+    """
+    shared = iter([c for c in code.co_consts if isinstance(c, types.CodeType)])
+    if len([c for c in code.co_consts if isinstance(c, types.CodeType)]) != sum(
+            len(s.codes) for s in statements):
+        return statements  # not expected; closures then get tracked from their next run
+    return tuple(s.sharing(shared) for s in statements)
+
+
+def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleInfo:
+    """The statements of ``source``, compiling only what changed since ``previous``.
+
+    Statements on the unchanged lines before and after the edit are re-used
+    (moved when lines were added or removed above them); only the lines in
+    between are parsed and compiled. Gives what :func:`compile_module` gives;
+    raises SyntaxError (ValueError for null bytes) as it does.
+    """
+    if previous is None or previous.path != path:
+        return compile_module(source, path)[1]
+    if source == previous.source:
+        return previous
+    old_lines = previous.source.splitlines(keepends=True)
+    new_lines = source.splitlines(keepends=True)
+    shortest = min(len(old_lines), len(new_lines))
+    prefix = common_prefix(old_lines, new_lines, shortest)
+    suffix = common_prefix(old_lines[::-1], new_lines[::-1], shortest - prefix)
+    delta = len(new_lines) - len(old_lines)
+    statements = previous.statements
+    if prefix < 2 or b"\0" in source:
+        return compile_module(source, path)[1]  # the encoding line may have changed
+    # Keep the statements wholly on unchanged lines: ``head`` before the edit,
+    # ``tail`` (from index ``after``) after it.
+    tail_from = len(old_lines) - suffix + 1  # first unchanged line after the edit
+    head = 0
+    while head < len(statements) and statements[head].end <= prefix:
+        head += 1
+    after = head
+    while after < len(statements) and statements[after].start < tail_from:
+        after += 1
+    first_line = statements[head - 1].end + 1 if head else 1
+    last_line = (statements[after].start if after < len(statements)
+                 else len(old_lines) + 1) - 1 + delta
+    encoding = _encoding(source)
+    try:
+        body = ast.parse(b"".join(new_lines[first_line - 1:last_line]).decode(encoding),
+                         path).body
+    except (SyntaxError, UnicodeDecodeError):
+        # Perhaps the edit joins a neighbour (``else:`` after an ``if``, an
+        # indented line after a ``def``): the whole module decides.
+        return compile_module(source, path)[1]
+    if _has_future_import(body) or any(
+            _is_future_import(s) for s in statements[head:after]):
+        return compile_module(source, path)[1]  # placement and flags: the whole module decides
+    new = list(_compile_statements(body, new_lines, path, previous.future_flags, encoding,
+                                   head, first_line - 1))
+    tail = [s.shifted(delta) for s in statements[after:]]
+    if head == 0 and not new and tail and tail[0].kind == "string":
+        return compile_module(source, path)[1]  # a string became the docstring
+    return ModuleInfo(source, path, (*statements[:head], *new, *tail), previous.future_flags)
+
+
+def _encoding(source: bytes) -> str:
+    encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
+    return "utf-8-sig" if encoding == "utf-8" else encoding  # no BOM in the text
+
+
+def common_prefix(a: Sequence, b: Sequence, limit: int) -> int:
+    """How many leading items ``a`` and ``b`` share (at most ``limit``).
+
+    A binary search on slice comparisons: the comparing is done in C.
+    """
+    low, high = 0, limit  # a[:low] == b[:low]; the answer is at most high
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _is_future_import(statement: Statement) -> bool:
+    return statement.is_import and statement.key.lstrip().startswith(b"from __future__")
+
+
+def _has_future_import(body: Sequence[ast.stmt]) -> bool:
+    return any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
+               for node in body)
+
+
+def _future_flags(body: Sequence[ast.stmt]) -> int:
+    flags = 0
+    for node in body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            for alias in node.names:
+                feature = getattr(__future__, alias.name, None)
+                if feature is not None:
+                    flags |= feature.compiler_flag
+    return flags & _FUTURE_FLAGS
+
+
+def _groups(body: Sequence[ast.stmt], offset: int) -> Iterable[list[ast.stmt]]:
+    """The statements of ``body``, those that share a line (``a = 1; b = 2``) together."""
+    group: list[ast.stmt] = []
+    end = 0
+    for node in body:
+        if group and _start(node) + offset > end:
+            yield group
+            group = []
+        group.append(node)
+        end = max(end, (node.end_lineno or node.lineno) + offset)
+    if group:
+        yield group
+
+
+def _compile_statements(body: Sequence[ast.stmt], lines: list[bytes], path: str,
+                        flags: int, encoding: str, index: int, offset: int
+                        ) -> Iterable[Statement]:
+    """Compile each top-level statement of ``body`` alone.
+
+    ``index``: the first one's index in the module; ``offset``: how many lines
+    of the module come before line 1 of ``body``'s source.
+    """
+    for group in _groups(body, offset):
+        node = group[0]
+        start = _start(node) + offset
+        end = max(n.end_lineno or n.lineno for n in group) + offset
+        key = b"".join(lines[start - 1:end])
+        kind = _KINDS.get(type(node), "other") if len(group) == 1 else "other"
+        if (len(group) == 1 and isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            kind = "string"
+        code = None
+        if kind != "string" or index == 0:  # a later bare string does nothing
+            code, tracked = _compile_piece(key.decode(encoding), path, flags)
+            if tracked:
+                _track_closures(ast.Module(group, []))  # the module's code tracks them too
+            code = shift_code(code, start - 1)
+        global_names = frozenset(
+            name for each in group for n in ast.walk(each) if isinstance(n, ast.Global)
+            for name in n.names
+        ) if b"global" in key else frozenset()
         binds: set[str] = set()
         loads: set[str] = set()
         bases: set[str] = set()
         quiet: set[str] = set()
-        kind = _KINDS.get(type(node), "other")
-        name = getattr(node, "name", None) if kind != "other" else None
-        _Scan(binds, loads, bases, quiet).scan(node, top=True)
-        statements.append(Statement(
-            kind, name, start, node.end_lineno or start, frozenset(binds),
-            frozenset(loads), frozenset(bases), frozenset(quiet - loads), tuple(own),
-            isinstance(node, (ast.Import, ast.ImportFrom))))
-    return tuple(statements)
+        for each in group:
+            _Scan(binds, loads, bases, quiet).scan(each, top=True)
+        yield Statement(
+            kind, getattr(node, "name", None) if kind in DEFINITION_KINDS else None,
+            start, end, key, code, frozenset(binds), frozenset(loads), frozenset(bases),
+            frozenset(quiet - loads),
+            all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in group), global_names)
+        index += 1
+
+
+def _compile_piece(text: str, path: str, flags: int) -> tuple[types.CodeType, bool]:
+    """Compile one statement's text (its first line as line 1); tracked if it makes closures.
+
+    Returns the code and whether it makes closures (so had to be tracked).
+    """
+    code = compile(text, path, "exec", flags=flags, dont_inherit=True)
+    if not _makes_closures(code):
+        return code, False
+    tree = ast.parse(text, path)
+    _track_closures(tree)
+    return compile(tree, path, "exec", flags=flags, dont_inherit=True), True
+
+
+def _makes_closures(code: types.CodeType) -> bool:
+    """Does ``code`` create a lambda, or a function inside a function?"""
+    work = [(code, False)]
+    while work:
+        current, in_function = work.pop()
+        for const in current.co_consts:
+            if isinstance(const, types.CodeType):
+                if const.co_name == "<lambda>":
+                    return True
+                is_function = (bool(const.co_flags & _CO_NEWLOCALS)
+                               and const.co_name not in _COMPREHENSIONS)
+                if is_function and in_function:
+                    return True
+                # A comprehension inside a function is still inside it; a class body is not.
+                work.append((const, is_function or (in_function
+                                                    and const.co_name in _COMPREHENSIONS)))
+    return False
+
+
+def _track_closures(root: ast.AST) -> None:
+    """Wrap each lambda, and each ``def`` inside a function, in ``__qtreload_track__``.
+
+    Methods are reached through their class, not tracked as closures. Iterative:
+    the depth of the tree is CPython's business.
+    """
+    work: list[tuple[ast.AST, int]] = [(root, 0)]
+    while work:
+        node, depth = work.pop()
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, ast.AST):
+                        value[i] = _track_one(item, depth, work)
+            elif isinstance(value, ast.AST):
+                setattr(node, name, _track_one(value, depth, work))
+
+
+def _track_one(node: ast.AST, depth: int, work: list[tuple[ast.AST, int]]) -> ast.AST:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if depth:
+            node.decorator_list.append(ast.copy_location(ast.Name(TRACK_NAME, ast.Load()), node))
+        work.append((node, depth + 1))
+        return node
+    if isinstance(node, ast.Lambda):
+        work.append((node, depth + 1))
+        name = ast.copy_location(ast.Name(TRACK_NAME, ast.Load()), node)
+        return ast.copy_location(ast.Call(name, [node], []), node)
+    work.append((node, 0 if isinstance(node, ast.ClassDef) else depth))
+    return node
 
 
 def _start(node: ast.stmt) -> int:
@@ -180,7 +394,8 @@ class _Scan:
     """Collects the module names a statement binds and reads when it runs.
 
     Function and lambda bodies are skipped (they run later); class bodies run
-    then, but bind class names, not module names. Errs on the side of more names.
+    then, but bind class names, not module names. Errs on the side of more
+    names. Iterative: a 500-branch ``elif`` is no deeper than a flat one.
     """
 
     def __init__(self, binds: set[str], loads: set[str], bases: set[str],
@@ -188,61 +403,63 @@ class _Scan:
         self.binds, self.loads, self.bases, self.quiet = binds, loads, bases, quiet
 
     def scan(self, node: ast.AST, top: bool = False) -> None:
+        work: list[tuple[_Scan, ast.AST, bool]] = [(self, node, top)]
+        while work:
+            scan, current, is_top = work.pop()
+            scan._one(current, is_top, work)
+
+    def _one(self, node: ast.AST, top: bool, work: list) -> None:
         if isinstance(node, ast.Name):
             (self.loads if isinstance(node.ctx, ast.Load) else self.binds).add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.binds.add(node.name)
-            for decorator in node.decorator_list:
-                self.scan(decorator)
-            self._arguments(node.args)
+            work.extend((self, d, False) for d in node.decorator_list)
+            self._arguments(node.args, work)
             if node.returns is not None:
-                self._annotation(node.returns)
+                self._annotation(node.returns, work)
         elif isinstance(node, ast.Lambda):
-            self._arguments(node.args)
+            self._arguments(node.args, work)
         elif isinstance(node, ast.ClassDef):
-            self._class(node, top)
+            self._class(node, top, work)
         elif isinstance(node, ast.alias):
-            self.binds.add(_STAR if node.name == "*" else node.asname or node.name.split(".")[0])
+            self.binds.add(STAR if node.name == "*" else node.asname or node.name.split(".")[0])
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             self.binds.update(node.names)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             self.binds.add(node.target.id)
-            self._annotation(node.annotation)
+            self._annotation(node.annotation, work)
             if node.value is not None:
-                self.scan(node.value)
+                work.append((self, node.value, False))
         else:
             if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
                 self.binds.add(node.name)  # except ... as name, match captures
             elif isinstance(node, ast.MatchMapping) and node.rest:
                 self.binds.add(node.rest)
-            for child in ast.iter_child_nodes(node):
-                self.scan(child)
+            work.extend((self, child, False) for child in ast.iter_child_nodes(node))
 
-    def _arguments(self, args: ast.arguments) -> None:
+    def _arguments(self, args: ast.arguments, work: list) -> None:
         for default in [*args.defaults, *args.kw_defaults]:
             if default is not None:
-                self.scan(default)
+                work.append((self, default, False))
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None and arg.annotation is not None:
-                self._annotation(arg.annotation)
+                self._annotation(arg.annotation, work)
 
-    def _annotation(self, node: ast.AST) -> None:
+    def _annotation(self, node: ast.AST, work: list) -> None:
         if all(isinstance(n, (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Tuple,
                               ast.BinOp, ast.BitOr, ast.expr_context)) for n in ast.walk(node)):
-            inner = _Scan(self.binds, self.quiet, self.bases, self.quiet)
-            inner.scan(node)  # reads only: no call can have a side effect
+            # Reads only: no call can have a side effect.
+            work.append((_Scan(self.binds, self.quiet, self.bases, self.quiet), node, False))
         else:
-            self.scan(node)
+            work.append((self, node, False))
 
-    def _class(self, node: ast.ClassDef, top: bool) -> None:
+    def _class(self, node: ast.ClassDef, top: bool, work: list) -> None:
         self.binds.add(node.name)
-        for part in [*node.decorator_list, *node.keywords]:
-            self.scan(part)
+        work.extend((self, part, False) for part in [*node.decorator_list, *node.keywords])
         for base in node.bases:
             if top and isinstance(base, ast.Name):
                 self.bases.add(base.id)
             else:
-                self.scan(base)
+                work.append((self, base, False))
         body = _Scan(set(), self.loads, self.bases, self.quiet)  # binds the class's names
-        for statement in node.body:
-            body.scan(statement)
+        work.extend((body, statement, False) for statement in node.body)

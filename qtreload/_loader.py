@@ -11,7 +11,6 @@ import sys
 import types
 from typing import Protocol
 
-from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 
 
@@ -28,7 +27,7 @@ _watchers: list[ImportWatcher] = []
 
 
 class TrackingLoader(importlib.machinery.SourceFileLoader):
-    """Loads watched modules through :func:`compile_source`, never from ``.pyc``."""
+    """Loads watched modules through :func:`compile_module`, never from ``.pyc``."""
 
     def get_code(self, fullname: str) -> types.CodeType | None:
         path = self.get_filename(fullname)
@@ -40,10 +39,6 @@ class TrackingLoader(importlib.machinery.SourceFileLoader):
         for watcher in watchers:
             watcher.on_compiled(fullname, info)
         return code
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        module.__dict__.setdefault(TRACK_NAME, track)
-        super().exec_module(module)
 
 
 _hook = importlib.machinery.FileFinder.path_hook(

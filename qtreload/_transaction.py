@@ -18,8 +18,7 @@ import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ._closures import TRACK_NAME, track
-from ._compiler import ModuleInfo, compile_module
+from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap
 from ._imports import FromImport, reload_order
@@ -28,7 +27,7 @@ from ._watch import WatchedModule
 
 _KEEP = frozenset({
     "__name__", "__file__", "__spec__", "__loader__", "__package__", "__path__",
-    "__cached__", "__builtins__", TRACK_NAME,
+    "__cached__", "__builtins__",
 })
 
 
@@ -36,7 +35,6 @@ _KEEP = frozenset({
 class _Step:
     record: WatchedModule
     source: bytes
-    code: types.CodeType | None = None
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
     snapshot: dict | None = None
@@ -66,16 +64,13 @@ class ReloadTransaction:
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
         for step in self._steps.values():
-            # A module that imports another one reloading now re-runs its imports.
-            if not step.record.imports.modules & self._steps.keys():
-                step.fast = find_chunk(step.record.info, step.source, step.record.path)
-            if step.fast is not None:
-                step.code, step.info = step.fast.code, step.fast.info
-                continue
             try:
-                step.code, step.info = compile_module(step.source, step.record.path)
+                step.info = recompile(step.record.info, step.source, step.record.path)
             except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
                 return self._failed(step, exc)
+            # A module that imports another one reloading now re-runs its imports.
+            if not step.record.imports.modules & self._steps.keys():
+                step.fast = find_chunk(step.record.info, step.info)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         order = reload_order(self._steps, graph)
         ran: list[_Step] = []
@@ -111,8 +106,7 @@ class ReloadTransaction:
                 if key not in _KEEP and not submodule:
                     del namespace[key]
             namespace["__doc__"] = None
-        namespace[TRACK_NAME] = track
-        exec(step.code, namespace)
+        (step.fast or step.info).run(namespace)
 
     def _plan(self, order: list[str]) -> HotSwap:
         swap = HotSwap(self._rules)
