@@ -22,7 +22,9 @@ bound after it or more than once, or that uses, while it runs, anything this
 module defines or assigns other than by importing it (a local decorator, base
 class or metaclass: it might touch this module's data, which the full run makes
 anew); a removed name other code reads or binds; ``from X import *`` after the
-first change.
+first change; a class that other classes use as a base, edited beyond the
+bodies of its ordinary methods (the full run makes the subclasses again:
+``__init_subclass__``, a dataclass base's fields).
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ import types
 from dataclasses import dataclass
 
 from ._compiler import DEFINITION_KINDS, STAR, ModuleInfo, Statement, common_prefix
+
+_CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 
 
 @dataclass
@@ -86,9 +90,60 @@ def find_chunk(old: ModuleInfo | None, new: ModuleInfo) -> Chunk | None:
         return None
     replaced = [*old_changed, *(old.statements[i - last + first + len(old_changed)]
                                 for i in run if i >= last)]
+    if not _subclasses_unaffected(new.statements, run, {s.name: s for s in replaced if s.name}):
+        return None
     statements = tuple(new.statements[i] for i in run)
     return Chunk(statements, removed, [c for s in replaced for c in s.codes],
                  [c for s in statements for c in s.codes], new, defined | removed)
+
+
+# Methods that run when a subclass is made: an edit in one changes the subclasses.
+_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__",
+                             "__new__", "__init__", "__prepare__", "__call__"})
+
+
+def _subclasses_unaffected(statements: tuple[Statement, ...], run: list[int],
+                           before: dict[str, Statement]) -> bool:
+    """Would the classes made on a base the chunk re-runs come out the same?
+
+    A subclass that does not run again keeps the base it was made on (the
+    hot-swap updates that base in place). The full run would make it again,
+    which differs when the edit changed more than the bodies of ordinary
+    methods (``__init_subclass__``, a dataclass base's fields and defaults, a
+    decorator): then the full run decides.
+    """
+    chosen = set(run)
+    users: set[str] = set()
+    for index, statement in enumerate(statements):
+        if index not in chosen:
+            users |= statement.bases
+    for index in run:
+        statement = statements[index]
+        if statement.kind == "class" and statement.name in users:
+            old = before.get(statement.name)
+            if old is None or not _same_but_method_bodies(old.code, statement.code):
+                return False
+    return True
+
+
+def _same_but_method_bodies(old: types.CodeType | None, new: types.CodeType | None) -> bool:
+    """Do ``old`` and ``new`` differ only in lines and in the bodies of ordinary methods?"""
+    if old is None or new is None:
+        return old is new
+    if (old.co_code, old.co_names, old.co_varnames) != (new.co_code, new.co_names,
+                                                        new.co_varnames):
+        return False
+    if len(old.co_consts) != len(new.co_consts):
+        return False
+    for a, b in zip(old.co_consts, new.co_consts, strict=True):
+        if isinstance(a, types.CodeType) and isinstance(b, types.CodeType):
+            method = (a.co_flags & _CO_NEWLOCALS and a.co_name == b.co_name
+                      and a.co_name not in _CREATION_HOOKS and a.co_name != "<lambda>")
+            if not method and not _same_but_method_bodies(a, b):
+                return False
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
 
 
 def _keeps_code(statement: Statement) -> bool:

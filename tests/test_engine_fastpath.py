@@ -357,3 +357,50 @@ def test_module_imported_before_qtreload_takes_the_full_path_then_the_fast_one(p
     assert runs == ["mod", "mod"] and module.f(0) == ("f v3", 0, 1)
     os.utime(project.path("mod"))
     assert not qtreload.check()
+
+
+def test_a_base_class_edit_makes_its_subclasses_again_as_the_full_run_does(project):
+    """``__init_subclass__`` and a dataclass base's defaults act on the subclasses again."""
+    project.write("state", "RUNS = []\n")
+    project.write("mod", """
+        import dataclasses
+        from {p}state import RUNS
+        RUNS.append("mod")
+        DATA = {}
+
+        class Plugin:
+            def __init_subclass__(cls, **kwargs):
+                super().__init_subclass__(**kwargs)
+                cls.tag = ("tag v1", cls.__name__)
+
+            def describe(self):
+                return "describe v1"
+
+        class Saver(Plugin):
+            pass
+
+        @dataclasses.dataclass
+        class Point:
+            x: int = 1
+
+        @dataclasses.dataclass
+        class Point3(Point):
+            z: int = 3
+    """)
+    module = project.load("mod")
+    runs = project.load("state").RUNS
+    qtreload.check()
+    saver, point3 = module.Saver, module.Point3
+    project.edit("mod", '"tag v1"', '"tag v2"')
+    reload_ok(module)
+    assert module.Saver is saver and saver.tag == ("tag v2", "Saver")
+    project.edit("mod", "x: int = 1", "x: int = 10")
+    reload_ok(module)
+    assert module.Point3 is point3 and point3() == point3(10, 3) and point3().x == 10
+    assert runs == ["mod", "mod", "mod"]  # a full run each time: subclasses made again
+    # A method body edit in a base leaves its subclasses as they are: fast path.
+    data = module.DATA
+    project.edit("mod", '"describe v1"', '"describe v2"')
+    reload_ok(module)
+    assert runs == ["mod", "mod", "mod"] and module.DATA is data
+    assert saver().describe() == "describe v2"
