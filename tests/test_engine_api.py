@@ -281,7 +281,7 @@ def test_frozen_app_is_off_unless_asked(tmp_path):
 
 
 ENGINE = ("_engine", "_transaction", "_hotswap", "_compiler", "_closures", "_loader",
-          "_fastpath", "_imports", "_watch", "_detector", "_report", "_trim")
+          "_fastpath", "_startcache", "_imports", "_watch", "_detector", "_report", "_trim")
 
 
 def test_the_engine_imports_neither_qt_nor_blinker(tmp_path):

@@ -26,7 +26,7 @@ def line_of(path: Path, text: str) -> int:
 @pytest.mark.parametrize("shape", ["elif", "plus"])
 def test_deep_but_valid_modules_import_and_reload(tmp_path, shape):
     """A 500-branch ``elif`` chain or a 500-term ``+`` chain: CPython compiles it, so do we."""
-    assert_ran(run_python(f"""
+    assert assert_ran(run_python(f"""
         import importlib, sys
         from pathlib import Path
         import qtreload
