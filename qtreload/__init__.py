@@ -20,6 +20,7 @@ from ._engine import Reloader
 from ._hotswap import ClassRule
 from ._report import ReloadFailure, ReloadReport, ReloadWarning
 from ._slot import autoreload_slot
+from ._triggers import switches
 from ._watch import OPT_OUT_MARKER
 
 __all__ = [
@@ -73,9 +74,25 @@ def is_enabled() -> bool:
 
 
 def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
-              exclude: Iterable[str] | None = None) -> None:
-    """Choose the watched modules: root folders, and fnmatch patterns on module names."""
-    reloader.configure(roots=roots, include=include, exclude=exclude)
+              exclude: Iterable[str] | None = None, *, before_script: bool | None = None,
+              before_command: bool | None = None, before_events: bool | None = None) -> None:
+    """Choose the watched modules and the trigger points.
+
+    ``roots``: root folders; ``include``/``exclude``: fnmatch patterns on module
+    names. ``before_script`` (``%run`` in IPython), ``before_command`` (each
+    IPython cell or ``qtreload shell`` line) and ``before_events`` (wrapped
+    handlers and the event hook) turn each trigger point on or off; None keeps it.
+    """
+    wanted = {"before_script": before_script, "before_command": before_command,
+              "before_events": before_events}
+    for key, on in wanted.items():
+        if on is not None and not isinstance(on, bool):
+            raise TypeError(f"qtreload.configure: {key} must be True, False or None, not {on!r}")
+    if roots is not None or include is not None or exclude is not None:
+        reloader.configure(roots=roots, include=include, exclude=exclude)
+    for key, on in wanted.items():
+        if on is not None:
+            switches.set(key, on)
 
 
 def add_class_rule(rule: ClassRule) -> None:

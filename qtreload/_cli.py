@@ -25,14 +25,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QApplication
-
-from . import _eventhook
-from ._compat import QCoreApplication, Qt
+from . import __version__, _eventhook
+from ._compat import QApplication, QCoreApplication, Qt, QTest
 from ._default import reloader
 from ._engine import disabled_by_environment
 from ._report import ReloadReport
+from ._tracebacks import format_user_exception, user_traceback
+from ._triggers import TRIGGERS, switches
 
 log = logging.getLogger("qtreload")
 
@@ -60,13 +59,15 @@ DEMO_EDIT = ("window.count += 1", "window.count += 10")
 def build_parser() -> argparse.ArgumentParser:
     """The ``qtreload`` command line: ``run`` and ``demo``."""
     parser = argparse.ArgumentParser(prog="qtreload", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run a PyQt5 script with autoreload on",
                               description=RUN_HELP,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("script", help="the script to run, as `python SCRIPT` would")
-    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
+    rest = run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
+    rest.required = False  # argparse marks a REMAINDER as required; the script may take none
     run.add_argument("--no-events", dest="events", action="store_false",
                      help="no check before user input events (only qtreload's "
                           "wrapped handlers check)")
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-wrapped", dest="wrapped", action="store_false",
                      help="handlers wrapped by qtreload (autoreload_slot, qtreload.connect) "
                           "do not check by themselves; only the event hook reloads")
+    add_trigger_flags(run)
     run.add_argument("--no-excepthook", dest="excepthook", action="store_false",
                      help="do not install qtreload's logging sys.excepthook")
     run.add_argument("--root", dest="roots", action="append", metavar="DIR",
@@ -99,11 +101,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_trigger_flags(parser: argparse.ArgumentParser) -> None:
+    """``--before-script/--no-before-script`` and the like: the three trigger switches."""
+    group = parser.add_argument_group(
+        "trigger points", "the three switches of the reload menu; each also reads an "
+        "environment variable, and is on by default")
+    for trigger in TRIGGERS:
+        group.add_argument(f"--{trigger.word}", dest=trigger.key,
+                           action=argparse.BooleanOptionalAction, default=None,
+                           help=f"{trigger.label.lower()} (${trigger.env})")
+
+
+def apply_trigger_flags(args: argparse.Namespace) -> None:
+    """Set the trigger switches named on the command line; the others keep their state."""
+    for trigger in TRIGGERS:
+        on = getattr(args, trigger.key, None)
+        if on is not None:
+            switches.set(trigger, on)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; the exit status."""
     args = build_parser().parse_args(argv)
     if args.command == "run":
         _log_to_stderr(logging.WARNING if args.quiet else logging.INFO)
+        apply_trigger_flags(args)
         configure_triggers(events=args.events, wrapped=args.wrapped, timers=args.timers)
         if args.roots or args.include or args.exclude:
             reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
@@ -124,7 +146,8 @@ def configure_triggers(events: bool = True, wrapped: bool = True, timers: bool =
     if not (events or wrapped):
         reloader.disable()
         return
-    reloader.check_before_calls = wrapped
+    if not wrapped:
+        reloader.check_before_calls = False
     if events:
         _eventhook.install(timers=timers)
 
@@ -156,7 +179,7 @@ def _log_uncaught(kind: type[BaseException], value: BaseException,
         if app is not None:
             app.exit(130)
             return
-    text = "".join(traceback.format_exception(kind, value, tb))
+    text = "".join(traceback.format_exception(kind, value, user_traceback(tb)))
     print(f"{text}qtreload: the app keeps running; fix the code and try again.",
           file=sys.stderr, flush=True)
 
@@ -178,6 +201,9 @@ def run_script(script: str, args: Sequence[str] = ()) -> int:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as exc:
         return _exit_status(exc.code)
+    except Exception as exc:  # as Python would show it: the script's frames, not ours
+        print(format_user_exception(exc), end="", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 
@@ -205,23 +231,36 @@ def _log_to_stderr(level: int) -> None:
 # -- demo ---------------------------------------------------------------------
 
 def example_dir(name: str) -> Path | None:
-    """An example app's folder in the source checkout qtreload runs from (editable install)."""
-    folder = Path(__file__).resolve().parent.parent / "examples" / name
-    return folder if (folder / "main.py").is_file() else None
+    """An example app's folder: shipped in the package, or in the source checkout."""
+    package = Path(__file__).resolve().parent
+    for folder in (package / "examples" / name, package.parent / "examples" / name):
+        if (folder / "main.py").is_file():
+            return folder
+    return None
 
 
 def demo(keep: str | None = None) -> int:
-    """Drive the counter example offscreen: click, edit the handler, click; 0 if it changed."""
+    """Drive the counter example offscreen: click, edit the handler, click; 0 if it changed.
+
+    It works on a copy of the example, in ``keep`` (kept, with two screenshots)
+    or in a temporary folder removed afterwards.
+    """
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if disabled_by_environment():
         print("qtreload demo: QTRELOAD=0 is set, so nothing would reload", file=sys.stderr)
         return 2
     source = example_dir("counter")
     if source is None:
-        print("qtreload demo: the examples/ folder is not next to the qtreload package; "
-              "install from a source checkout (pip install -e .)", file=sys.stderr)
+        print("qtreload demo: the counter example is missing from the qtreload package",
+              file=sys.stderr)
         return 2
-    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="qtreload-demo-"))
+    if keep:
+        return _drive_demo(source, Path(keep), screenshots=True)
+    with tempfile.TemporaryDirectory(prefix="qtreload-demo-") as work:
+        return _drive_demo(source, Path(work), screenshots=False)
+
+
+def _drive_demo(source: Path, work: Path, screenshots: bool) -> int:
     app_dir = work / "counter"
     if app_dir.exists():
         shutil.rmtree(app_dir)
@@ -243,15 +282,16 @@ def demo(keep: str | None = None) -> int:
             app.processEvents()
         return out.getvalue().strip()
 
-    def screenshot(name: str) -> Path:
-        path = work / name
-        window.grab().save(str(path))
-        return path
+    def screenshot(name: str) -> None:
+        if screenshots:
+            path = work / name
+            window.grab().save(str(path))
+            print(f"  screenshot        -> {path}")
 
     print(f"qtreload demo: the counter example runs offscreen from {app_dir}")
     print(f"  click '+1'        -> the handler printed: {click()}")
     print(f"                       the label shows: {window.label.text()}")
-    print(f"  screenshot        -> {screenshot('before.png')}")
+    screenshot("before.png")
 
     handlers = app_dir / "handlers.py"
     old, new = DEMO_EDIT
@@ -267,7 +307,7 @@ def demo(keep: str | None = None) -> int:
     print(f"  click '+1'        -> qtreload reloaded: {reloaded}")
     print(f"                       the handler printed: {second}")
     print(f"                       the label shows: {window.label.text()}")
-    print(f"  screenshot        -> {screenshot('after.png')}")
+    screenshot("after.png")
     window.close()
     if second != "add: count=11":
         print("qtreload demo: FAILED, the second click did not run the edited handler",
@@ -275,4 +315,7 @@ def demo(keep: str | None = None) -> int:
         return 1
     print("The window was never restarted: its count survived, and the next click ran "
           "the new code.")
+    if not screenshots:
+        print("Try it yourself: `qtreload demo --keep DIR` keeps the app; run it with "
+              "`qtreload run DIR/counter/main.py` and edit DIR/counter/handlers.py.")
     return 0

@@ -1,26 +1,146 @@
-"""Everything qtreload takes from the Qt binding, in one place (PyQt5)."""
-from PyQt5 import sip
-from PyQt5.QtCore import (
-    QCoreApplication,
-    QEvent,
-    QMetaMethod,
-    QObject,
-    Qt,
-    QTimer,
-    pyqtBoundSignal,
-    pyqtProperty,
-    pyqtSignal,
-    pyqtSlot,
-)
+"""The one door to the Qt binding: nothing else in qtreload imports PyQt5, PyQt6, PySide6 or qtpy.
+
+Which binding: ``QT_API`` (``pyqt5``, ``pyqt6`` or ``pyside6``, the values
+pytest-qt and qtpy use), else the binding the app has already imported, else
+the first one installed, in that order. The names below come from qtpy, which
+bridges the API differences (``Signal``/``Slot``/``Property``, unscoped enums
+on PyQt6, ``exec_``, ``QAction`` in QtGui); the differences qtpy leaves open
+(deleted objects, bound-signal and wrapper types, slot metadata) are bridged
+here. The facts behind each one are in ``docs/binding-facts.md``.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+
+#: ``QT_API`` value -> the binding's top-level package, in the order tried.
+BINDINGS: dict[str, str] = {"pyqt5": "PyQt5", "pyqt6": "PyQt6", "pyside6": "PySide6"}
+INSTALL_HINT = ("pip install 'qtreload-live[pyqt5]' (or [pyqt6], or [pyside6]), "
+                "or install the binding yourself")
+
+
+def _installed(package: str) -> bool:
+    return importlib.util.find_spec(package) is not None
+
+
+def select_api(environ: Mapping[str, str] = os.environ,
+               loaded: Mapping[str, object] = sys.modules,
+               installed: Callable[[str], bool] = _installed) -> str:
+    """The ``QT_API`` name of the binding to use; ImportError naming the fix if there is none."""
+    wanted = environ.get("QT_API", "").strip().lower()
+    if wanted:
+        if wanted not in BINDINGS:
+            raise ImportError(f"qtreload: QT_API={wanted!r} is not a supported binding; "
+                              f"use one of {', '.join(BINDINGS)} (PySide2 is not supported)")
+        return wanted
+    for api, package in BINDINGS.items():
+        if package in loaded:
+            return api
+    for api, package in BINDINGS.items():
+        if installed(package):
+            return api
+    raise ImportError(f"qtreload: no Qt binding is installed: {INSTALL_HINT}")
+
+
+@contextlib.contextmanager
+def _qtpy_told(api: str) -> Iterator[None]:
+    """Make qtpy pick ``api``, even if the app has already imported another binding."""
+    saved = {name: os.environ.get(name) for name in ("QT_API", "FORCE_QT_API")}
+    os.environ["QT_API"] = api
+    os.environ["FORCE_QT_API"] = "1"
+    try:
+        yield
+    finally:
+        if saved["FORCE_QT_API"] is None:
+            del os.environ["FORCE_QT_API"]
+        else:
+            os.environ["FORCE_QT_API"] = saved["FORCE_QT_API"]
+        # qtpy leaves QT_API set to its choice, so child processes use the same binding.
+
+
+API = select_api()
+BINDING = BINDINGS[API]
+if not _installed(BINDING):
+    raise ImportError(f"qtreload: QT_API={API} but {BINDING} is not installed: {INSTALL_HINT}")
+with _qtpy_told(API):
+    import qtpy
+if qtpy.API_NAME.lower() != API:
+    raise ImportError(f"qtreload: the app's qtpy already uses {qtpy.API_NAME}, not {BINDING}: "
+                      f"set QT_API={qtpy.API_NAME.lower()}")
+
+from qtpy import QtCore  # noqa: E402
+
+PYQT = API.startswith("pyqt")
+PYSIDE = not PYQT
+QT_VERSION: str = qtpy.QT_VERSION
+BINDING_VERSION: str = qtpy.PYQT_VERSION if PYQT else qtpy.PYSIDE_VERSION
+
+QCoreApplication = QtCore.QCoreApplication
+QEvent = QtCore.QEvent
+QMetaMethod = QtCore.QMetaMethod
+QMetaObject = QtCore.QMetaObject
+QObject = QtCore.QObject
+QThread = QtCore.QThread
+QTimer = QtCore.QTimer
+Qt = QtCore.Qt
+Signal = QtCore.Signal
+Slot = QtCore.Slot
+Property = QtCore.Property
+#: The type of a signal bound to an instance (``obj.clicked``).
+_core = importlib.import_module(f"{BINDING}.QtCore")
+BoundSignal: type = _core.pyqtBoundSignal if PYQT else _core.SignalInstance
+#: The metaclass of every class the binding wraps (sip's or shiboken's).
+wrappertype: type = type(QObject)
+#: The function attribute where the binding's slot decorator keeps the slot signature.
+SLOT_METADATA = "__pyqtSignature__" if PYQT else "_slots"
+
+if PYQT:
+    _sip = importlib.import_module(f"{BINDING}.sip")
+
+    def is_deleted(obj: QObject) -> bool:
+        """Has the C++ side of ``obj`` been deleted?"""
+        return _sip.isdeleted(obj)
+else:
+    _shiboken = importlib.import_module("shiboken6")
+
+    def is_deleted(obj: QObject) -> bool:
+        """Has the C++ side of ``obj`` been deleted?"""
+        return not _shiboken.isValid(obj)
+
+
+#: Where other Qt names are found on first use (so ``import qtreload`` loads only QtCore).
+_LAZY_MODULES = ("QtWidgets", "QtGui", "QtTest")
+
+
+def __getattr__(name: str) -> object:
+    """``from ._compat import QDialog``: any class of the binding's GUI and test modules."""
+    if name.startswith("Q"):
+        for module in _LAZY_MODULES:
+            value = getattr(importlib.import_module(f"qtpy.{module}"), name, None)
+            if value is not None:
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def is_binding_class(cls: type) -> bool:
+    """Is ``cls`` one of the binding's own classes (not a Python subclass)?"""
+    return cls.__module__.split(".")[0] == BINDING
+
+
+if PYSIDE and BINDING_VERSION == "6.12.0" and sys.version_info < (3, 12):
+    warnings.warn("qtreload: PySide6 6.12.0 on Python < 3.12 drops a reference to True on every "
+                  "emit() from Python and aborts the app after about 600 emits "
+                  "(docs/binding-facts.md); use PySide6 6.11.3 or Python 3.12+",
+                  RuntimeWarning, stacklevel=2)
 
 __all__ = [
-    "QCoreApplication", "QEvent", "QMetaMethod", "QObject", "QTimer", "Qt", "is_deleted",
-    "pyqtBoundSignal", "pyqtProperty", "pyqtSignal", "pyqtSlot", "sip", "wrappertype",
+    "API", "BINDING", "BINDINGS", "BINDING_VERSION", "INSTALL_HINT", "PYQT", "PYSIDE",
+    "QT_VERSION", "SLOT_METADATA", "BoundSignal", "Property", "QCoreApplication", "QEvent",
+    "QMetaMethod", "QMetaObject", "QObject", "QThread", "QTimer", "Qt", "Signal", "Slot",
+    "is_binding_class", "is_deleted", "select_api", "wrappertype",
 ]
-
-wrappertype = sip.wrappertype
-
-
-def is_deleted(obj: QObject) -> bool:
-    """Has the C++ side of ``obj`` been deleted?"""
-    return sip.isdeleted(obj)

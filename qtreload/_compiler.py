@@ -56,7 +56,8 @@ class Statement:
     bare class bases (kept apart, since a base class is swapped in place), and
     ``quiet``: names read only in annotations. ``is_import``: a top-level
     ``import`` or ``from ... import``. ``global_names``: names declared
-    ``global`` anywhere inside it.
+    ``global`` anywhere inside it; ``imported``: module names it binds by an
+    import (in any top-level block).
     """
 
     kind: str  # "def", "async def", "class", "string" (a bare string) or "other"
@@ -71,6 +72,7 @@ class Statement:
     quiet: frozenset[str]
     is_import: bool
     global_names: frozenset[str]
+    imported: frozenset[str]
 
     @property
     def codes(self) -> tuple[types.CodeType, ...]:
@@ -110,10 +112,16 @@ class ModuleInfo:
     statements: tuple[Statement, ...]
     future_flags: int  # ``from __future__`` features the module's code is compiled with
     global_names: frozenset[str] = field(init=False)  # declared ``global`` in the module
+    #: Module names bound by an import: the compiler loads their attributes
+    #: differently (``re.search()`` is no method call), so the statements'
+    #: code depends on them.
+    imported: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         names = frozenset().union(*(s.global_names for s in self.statements))
         object.__setattr__(self, "global_names", names)
+        names = frozenset().union(*(s.imported for s in self.statements))
+        object.__setattr__(self, "imported", names)
 
     def codes(self) -> list[types.CodeType]:
         """The top-level code objects of the module, in source order."""
@@ -150,8 +158,10 @@ def compile_module(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo
     tree = ast.parse(source, path)
     lines = source.splitlines(keepends=True)
     flags = _future_flags(tree.body)
-    statements = tuple(_compile_statements(tree.body, lines, path, flags, _encoding(source), 0,
-                                           0))
+    scans = [_scan(group) for group in _groups(tree.body, 0)]
+    imported = frozenset().union(*(scan.imported for scan in scans))
+    statements = tuple(_compile_statements(
+        tree.body, scans, lines, path, _Context(flags, _encoding(source), imported), 0, 0))
     # Every node the tracking added has a location: the tree compiles as it is.
     code = compile(tree, path, "exec", dont_inherit=True)
     return code, ModuleInfo(source, path, _sharing(statements, code), flags)
@@ -218,12 +228,26 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
     if _has_future_import(body) or any(
             _is_future_import(s) for s in statements[head:after]):
         return compile_module(source, path)[1]  # placement and flags: the whole module decides
-    new = list(_compile_statements(body, new_lines, path, previous.future_flags, encoding,
-                                   head, first_line - 1))
+    offset = first_line - 1
+    scans = [_scan(group) for group in _groups(body, offset)]
+    imported = frozenset().union(
+        *(s.imported for s in statements[:head]), *(scan.imported for scan in scans),
+        *(s.imported for s in statements[after:]))
+    context = _Context(previous.future_flags, encoding, imported)
+    new = list(_compile_statements(body, scans, new_lines, path, context, head, offset))
     tail = [s.shifted(delta) for s in statements[after:]]
     if head == 0 and not new and tail and tail[0].kind == "string":
         return compile_module(source, path)[1]  # a string became the docstring
-    return ModuleInfo(source, path, (*statements[:head], *new, *tail), previous.future_flags)
+    kept = [*statements[:head], *new, *tail]
+    changed = imported ^ previous.imported
+    if changed:
+        # A name now imported, or no longer: the statements that mention it
+        # compile differently (as a restart would compile them).
+        words = [name.encode() for name in changed]
+        for index, statement in enumerate(kept):
+            if statement.code is not None and any(w in statement.key for w in words):
+                kept[index] = _recompiled(statement, path, context)
+    return ModuleInfo(source, path, tuple(kept), previous.future_flags)
 
 
 def _encoding(source: bytes) -> str:
@@ -280,15 +304,32 @@ def _groups(body: Sequence[ast.stmt], offset: int) -> Iterable[list[ast.stmt]]:
         yield group
 
 
-def _compile_statements(body: Sequence[ast.stmt], lines: list[bytes], path: str,
-                        flags: int, encoding: str, index: int, offset: int
+@dataclass(frozen=True)
+class _Context:
+    """What the code of a statement depends on, besides its text."""
+
+    flags: int  # the module's ``__future__`` features
+    encoding: str  # of the source bytes
+    imported: frozenset[str]  # module names bound by an import anywhere at top level
+
+
+def _scan(group: list[ast.stmt]) -> _Scan:
+    scan = _Scan(set(), set(), set(), set(), set())
+    for node in group:
+        scan.scan(node, top=True)
+    return scan
+
+
+def _compile_statements(body: Sequence[ast.stmt], scans: list[_Scan], lines: list[bytes],
+                        path: str, context: _Context, index: int, offset: int
                         ) -> Iterable[Statement]:
     """Compile each top-level statement of ``body`` alone.
 
-    ``index``: the first one's index in the module; ``offset``: how many lines
-    of the module come before line 1 of ``body``'s source.
+    ``scans``: what each group of :func:`_groups` binds and reads; ``index``:
+    the first statement's index in the module; ``offset``: how many lines of
+    the module come before line 1 of ``body``'s source.
     """
-    for group in _groups(body, offset):
+    for group, scan in zip(_groups(body, offset), scans, strict=True):
         node = group[0]
         start = _start(node) + offset
         end = max(n.end_lineno or n.lineno for n in group) + offset
@@ -299,7 +340,7 @@ def _compile_statements(body: Sequence[ast.stmt], lines: list[bytes], path: str,
             kind = "string"
         code = None
         if kind != "string" or index == 0:  # a later bare string does nothing
-            code, tracked = _compile_piece(key.decode(encoding), path, flags)
+            code, tracked = _compile_piece(key.decode(context.encoding), path, context)
             if tracked:
                 _track_closures(ast.Module(group, []))  # the module's code tracks them too
             code = shift_code(code, start - 1)
@@ -307,31 +348,37 @@ def _compile_statements(body: Sequence[ast.stmt], lines: list[bytes], path: str,
             name for each in group for n in ast.walk(each) if isinstance(n, ast.Global)
             for name in n.names
         ) if b"global" in key else frozenset()
-        binds: set[str] = set()
-        loads: set[str] = set()
-        bases: set[str] = set()
-        quiet: set[str] = set()
-        for each in group:
-            _Scan(binds, loads, bases, quiet).scan(each, top=True)
         yield Statement(
             kind, getattr(node, "name", None) if kind in DEFINITION_KINDS else None,
-            start, end, key, code, frozenset(binds), frozenset(loads), frozenset(bases),
-            frozenset(quiet - loads),
-            all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in group), global_names)
+            start, end, key, code, frozenset(scan.binds), frozenset(scan.loads),
+            frozenset(scan.bases), frozenset(scan.quiet - scan.loads),
+            all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in group), global_names,
+            frozenset(scan.imported))
         index += 1
 
 
-def _compile_piece(text: str, path: str, flags: int) -> tuple[types.CodeType, bool]:
+def _recompiled(statement: Statement, path: str, context: _Context) -> Statement:
+    """``statement`` compiled again, for another ``context``."""
+    code, _ = _compile_piece(statement.key.decode(context.encoding), path, context)
+    return _replace(statement, code=shift_code(code, statement.start - 1))
+
+
+def _compile_piece(text: str, path: str, context: _Context) -> tuple[types.CodeType, bool]:
     """Compile one statement's text (its first line as line 1); tracked if it makes closures.
 
-    Returns the code and whether it makes closures (so had to be tracked).
+    The module's imported names are declared after it, in a block that never
+    runs and compiles to nothing, so that the code is what the whole module's
+    compile gives. Returns the code and whether it makes closures (so had to
+    be tracked).
     """
-    code = compile(text, path, "exec", flags=flags, dont_inherit=True)
+    if context.imported:
+        text += "\nif 0:\n    import " + ", ".join(sorted(context.imported)) + "\n"
+    code = compile(text, path, "exec", flags=context.flags, dont_inherit=True)
     if not _makes_closures(code):
         return code, False
     tree = ast.parse(text, path)
     _track_closures(tree)
-    return compile(tree, path, "exec", flags=flags, dont_inherit=True), True
+    return compile(tree, path, "exec", flags=context.flags, dont_inherit=True), True
 
 
 def _makes_closures(code: types.CodeType) -> bool:
@@ -399,8 +446,9 @@ class _Scan:
     """
 
     def __init__(self, binds: set[str], loads: set[str], bases: set[str],
-                 quiet: set[str]) -> None:
+                 quiet: set[str], imported: set[str]) -> None:
         self.binds, self.loads, self.bases, self.quiet = binds, loads, bases, quiet
+        self.imported = imported  # module names bound by an import
 
     def scan(self, node: ast.AST, top: bool = False) -> None:
         work: list[tuple[_Scan, ast.AST, bool]] = [(self, node, top)]
@@ -422,7 +470,10 @@ class _Scan:
         elif isinstance(node, ast.ClassDef):
             self._class(node, top, work)
         elif isinstance(node, ast.alias):
-            self.binds.add(STAR if node.name == "*" else node.asname or node.name.split(".")[0])
+            name = STAR if node.name == "*" else node.asname or node.name.split(".")[0]
+            self.binds.add(name)
+            if name != STAR:
+                self.imported.add(name)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             self.binds.update(node.names)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -449,7 +500,8 @@ class _Scan:
         if all(isinstance(n, (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Tuple,
                               ast.BinOp, ast.BitOr, ast.expr_context)) for n in ast.walk(node)):
             # Reads only: no call can have a side effect.
-            work.append((_Scan(self.binds, self.quiet, self.bases, self.quiet), node, False))
+            work.append((_Scan(self.binds, self.quiet, self.bases, self.quiet, self.imported),
+                         node, False))
         else:
             work.append((self, node, False))
 
@@ -461,5 +513,6 @@ class _Scan:
                 self.bases.add(base.id)
             else:
                 work.append((self, base, False))
-        body = _Scan(set(), self.loads, self.bases, self.quiet)  # binds the class's names
+        # Binds the class's names, not module names.
+        body = _Scan(set(), self.loads, self.bases, self.quiet, set())
         work.extend((body, statement, False) for statement in node.body)

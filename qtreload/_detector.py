@@ -64,12 +64,18 @@ class ChangeDetector:
         """Release OS resources; the detector is unusable afterwards."""
 
 
-def _signature(path: str) -> _Signature | None:
+def stat_signature(path: str) -> _Signature | None:
+    """What ``stat`` says of *path* (mtime, size, inode, ctime), or None if it is missing."""
     try:
         st = os.stat(path)
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+def is_racy(sig: _Signature, now: int, window_ns: int = RACY_WINDOW_NS) -> bool:
+    """Was *sig* taken too soon after the file's last write to prove it unchanged later?"""
+    return max(sig[0], sig[3]) >= now - window_ns
 
 
 class PollingDetector(ChangeDetector):
@@ -89,8 +95,8 @@ class PollingDetector(ChangeDetector):
         self._stash: set[str] = set()
 
     def _snapshot(self, path: str, now: int) -> tuple[_Signature | None, bool]:
-        sig = _signature(path)
-        return sig, sig is not None and max(sig[0], sig[3]) >= now - self._window
+        sig = stat_signature(path)
+        return sig, sig is not None and is_racy(sig, now, self._window)
 
     def watch(self, path: str) -> None:
         if path not in self._entries:
@@ -103,7 +109,7 @@ class PollingDetector(ChangeDetector):
             self._entries = entries
 
     def pending(self) -> bool:
-        found = {p for p, (sig, racy) in self._entries.items() if racy or _signature(p) != sig}
+        found = {p for p, (sig, racy) in self._entries.items() if racy or stat_signature(p) != sig}
         if found:
             self._stash.update(found)
             return True

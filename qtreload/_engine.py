@@ -21,11 +21,12 @@ from typing import Any
 from . import _closures, _loader
 from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
-from ._hotswap import ClassRule
-from ._report import NOTHING, ReloadFailure, ReloadReport
+from ._hotswap import ClassRule, MemberRule
+from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
+from ._tracebacks import user_exc_info
 from ._transaction import ReloadTransaction
 from ._trim import call_trimmed
-from ._watch import WatchConfig, WatchedModule, fingerprint
+from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint, read_source
 
 log = logging.getLogger("qtreload")
 
@@ -63,6 +64,7 @@ class Reloader:
     def __init__(self, detector: str = "auto") -> None:
         self.config = WatchConfig()
         self.rules: list[ClassRule] = []
+        self.member_rules: list[MemberRule] = []
         self.listeners: list[Callable[[ReloadReport], None]] = []
         self._detector_kind = detector
         self._detector: ChangeDetector | None = None
@@ -223,10 +225,12 @@ class Reloader:
         self._gate = self._enabled and self._before_calls
 
     def _safe_check(self) -> None:
-        """A check that never raises: an error in qtreload must not reach Qt."""
+        """A check that never raises (but KeyboardInterrupt): an error must not reach Qt."""
         try:
             self._locked_check(())
-        except Exception:
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
             log.exception("qtreload: internal error during the stale check (ignored)")
 
     def _locked_check(self, forced: Iterable[str]) -> ReloadReport:
@@ -280,12 +284,28 @@ class Reloader:
                 self._news = self._new_imports = True
                 log.info("qtreload: reload deferred while a wrapped call runs in another thread")
                 return NOTHING
-            report = ReloadTransaction(stale, self._modules, self.rules).run()
+            report = self._transaction(stale)
             _closures.forget_dead()
         finally:
             self._reloading_thread = None
         self._publish(report, stale)
         return report
+
+    def _transaction(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
+        """Run the reload; an error in qtreload itself fails it like a bad save would.
+
+        So the same content is not tried again at every check (blocking the
+        other modules' saves), and the error is logged once, naming the files.
+        """
+        try:
+            return ReloadTransaction(stale, self._modules, self.rules, self.member_rules).run()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            log.error("qtreload: internal error while reloading %s",
+                      ", ".join(sorted(r.name for r in stale)))
+            return ReloadReport(failures=tuple(
+                ReloadFailure(r.name, r.path, exc, error_lineno(exc, r.path)) for r in stale))
 
     def _other_calls_finished(self) -> bool:
         """Wait (a little) for wrapped calls running in other threads to return."""
@@ -331,11 +351,7 @@ class Reloader:
 
     def _read(self, record: WatchedModule) -> bool:
         """Read ``record``'s file; True if it holds content not yet tried."""
-        try:
-            with open(record.path, "rb") as f:
-                source: bytes | None = f.read()
-        except OSError:
-            source = None
+        source = read_source(record.path)
         if not source and record.fingerprint != _EMPTY:
             # Gone, or caught half-way through an in-place save (truncated, not
             # yet written): not a new version of the module.
@@ -373,7 +389,7 @@ class Reloader:
 
     def is_watched(self, name: str, path: str) -> bool:
         """Import hook: is the module ``name`` being imported from ``path`` one we watch?"""
-        return self.enabled and name != "__main__" and self.config.source_path(
+        return self.enabled and name not in MAIN_NAMES and self.config.source_path(
             name, types.SimpleNamespace(__file__=path)) is not None
 
     def on_compiled(self, name: str, info: ModuleInfo) -> None:
@@ -432,11 +448,7 @@ class Reloader:
                 self._detector.watch(path)
             info = self._compiled.pop(name, None)
             source = info.source if info is not None else None
-            try:
-                with open(path, "rb") as f:
-                    disk = f.read()
-            except OSError:
-                disk = None
+            disk = read_source(path)
             if source is None and disk is None:
                 continue
             record = WatchedModule.from_source(name, module, path, source or disk, info)
@@ -464,6 +476,5 @@ class Reloader:
 
 
 def _log_failure(failure: ReloadFailure) -> None:
-    exc = failure.exception
     log.error("qtreload: reloading %s failed, the app keeps its last good code: %s",
-              failure.module, failure.message, exc_info=(type(exc), exc, exc.__traceback__))
+              failure.module, failure.message, exc_info=user_exc_info(failure.exception))

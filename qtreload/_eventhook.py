@@ -6,9 +6,17 @@ has no such check; it still runs new code after a reload (functions and
 classes are swapped in place), but nothing triggers the reload. The event
 hook is that trigger: an event filter on the application, which Qt calls
 before it delivers any event to any object of the main thread, runs the
-stale check before mouse presses and releases, double clicks, key presses,
-shortcuts and wheel events (and, as an option, timer events). So whatever
-the click or key press is about to run, it runs the code now on disk.
+stale check before user input: mouse presses, releases, double clicks and
+moves, hover and enter/leave, key presses, shortcuts, wheel events and
+drag-and-drop (and, as an option, timer events). So whatever the click, the
+hover or the drop is about to run, it runs the code now on disk. The filter
+costs the same per event whatever the number of event types (one ``frozenset``
+lookup), and a check is O(1) while nothing changed. It follows the "before
+events and function calls" switch of :mod:`._triggers`.
+
+After a reload that changed code the visible windows are repainted once
+(:class:`Repainter`), so an edited ``paintEvent`` or ``QGraphicsItem.paint``
+shows at once instead of at the next repaint Qt happens to do.
 
 When to install it: the filter needs the application object, which the app
 creates itself. PyQt5 has no safe creation callback (``QtCore.qAddPreRoutine``
@@ -27,15 +35,19 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._compat import QCoreApplication, QEvent, QObject, is_deleted
+from ._compat import QCoreApplication, QEvent, QObject, Signal, is_deleted
 from ._default import reloader
+from ._report import ReloadReport
+from ._triggers import BEFORE_EVENTS, Trigger, switches
 
 log = logging.getLogger("qtreload")
 
 #: User input that may run a handler: the check runs before each of these.
 INPUT_EVENTS: frozenset[int] = frozenset({
     QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick,
-    QEvent.KeyPress, QEvent.Shortcut, QEvent.Wheel,
+    QEvent.MouseMove, QEvent.HoverEnter, QEvent.HoverMove, QEvent.HoverLeave,
+    QEvent.Enter, QEvent.Leave, QEvent.KeyPress, QEvent.Shortcut, QEvent.Wheel,
+    QEvent.DragEnter, QEvent.DragMove, QEvent.DragLeave, QEvent.Drop,
 })
 #: ``QTimer`` timeouts (not zero-delay single shots, which Qt posts as calls).
 TIMER_EVENTS: frozenset[int] = frozenset({QEvent.Timer})
@@ -55,7 +67,7 @@ class EventHook(QObject):
         super().__init__()
         self.check = reloader.check if check is None else check
         self.events = frozenset(events)
-        self.enabled = True
+        self.enabled = switches.before_events
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if self.enabled and event.type() in self.events:
@@ -67,8 +79,39 @@ class EventHook(QObject):
         return False
 
 
+class Repainter(QObject):
+    """After a reload that changed code, repaint every visible window once.
+
+    Reports may come from any thread: they reach the GUI thread through a
+    signal (a direct call there, queued from elsewhere).
+    """
+
+    reloaded = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reloaded.connect(self.repaint)
+
+    def __call__(self, report: ReloadReport) -> None:
+        if report.reloaded and not is_deleted(self):
+            self.reloaded.emit()
+
+    def repaint(self) -> None:
+        try:
+            app = QCoreApplication.instance()
+            for widget in getattr(app, "topLevelWidgets", list)():
+                if widget.isVisible():
+                    widget.update()
+                    for child in widget.findChildren(QObject):
+                        if getattr(child, "isVisible", bool)() and hasattr(child, "update"):
+                            child.update()
+        except Exception:
+            log.exception("qtreload: repaint after a reload failed (ignored)")
+
+
 _hook: EventHook | None = None
 _app: QCoreApplication | None = None
+_repainter: Repainter | None = None
 _settings: tuple[Callable[[], Any] | None, frozenset[int]] = (None, INPUT_EVENTS)
 
 
@@ -91,12 +134,14 @@ def install(timers: bool = False, check: Callable[[], Any] | None = None) -> Non
 
 def uninstall() -> None:
     """Remove the event filter (and the pending ``__init__`` wrap, if the app never came)."""
-    global _hook, _app
+    global _hook, _app, _repainter
     if QCoreApplication.__dict__.get("__init__") is _init_then_attach:
         del QCoreApplication.__init__
     if _hook is not None and _app is not None and not is_deleted(_app):
         _app.removeEventFilter(_hook)
-    _hook = _app = None
+    if _repainter in reloader.listeners:
+        reloader.listeners.remove(_repainter)
+    _hook = _app = _repainter = None
 
 
 def current() -> EventHook | None:
@@ -105,11 +150,21 @@ def current() -> EventHook | None:
 
 
 def _attach(app: QCoreApplication) -> None:
-    global _hook, _app
+    global _hook, _app, _repainter
     check, events = _settings
     _hook = EventHook(check, events)
     _app = app
     app.installEventFilter(_hook)
+    _repainter = Repainter()
+    reloader.listeners.append(_repainter)
+
+
+def _follow_switch(trigger: Trigger, on: bool) -> None:
+    if trigger is BEFORE_EVENTS and _hook is not None:
+        _hook.enabled = on
+
+
+switches.listeners.append(_follow_switch)
 
 
 def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:

@@ -16,18 +16,33 @@ from typing import Any
 Getter = Callable[[], "Callable | None"]
 
 
+def bound_method(handler: Any) -> bool:
+    """Is ``handler`` a method bound to an object (Python or C++ code, e.g. ``label.clear``)?"""
+    if isinstance(handler, types.MethodType):
+        return True
+    return (isinstance(handler, types.BuiltinMethodType)
+            and not isinstance(handler.__self__, (types.ModuleType, type(None))))
+
+
 def handler_key(handler: Callable) -> Any:
     """Identity of a handler, as blinker's ``make_id``: bound methods by function and self."""
     if isinstance(handler, types.MethodType):
         return (id(handler.__func__), id(handler.__self__))
+    if bound_method(handler):
+        return (handler.__name__, id(handler.__self__))
     return id(handler)
 
 
-def looked_up_by_name(method: types.MethodType) -> bool:
-    """Does ``getattr(method.__self__, method.__name__)`` give this method's function?"""
+def looked_up_by_name(method: Any) -> bool:
+    """Does ``getattr(method.__self__, method.__name__)`` give this method's function?
+
+    A bound C++ method (``label.clear``) is always found by name.
+    """
     name = getattr(method, "__name__", None)
     if not isinstance(name, str):
         return False
+    if not isinstance(method, types.MethodType):
+        return True
     found = getattr(type(method.__self__), name, None)
     return getattr(found, "__func__", found) is method.__func__
 

@@ -30,6 +30,11 @@ from ._trim import call_trimmed
 #: ``fatal`` means the live class cannot be patched: a restart is needed.
 ClassRule = Callable[[type, type], Iterable[tuple[str, bool]]]
 
+#: A member rule looks at (old class, new class, member name): True when the live
+#: class keeps that member exactly as it is (present or absent), whatever the new
+#: class has. The Qt adapter uses it for signals, which Qt must never see replaced.
+MemberRule = Callable[[type, type, str], bool]
+
 log = logging.getLogger("qtreload")
 
 _MISSING = object()
@@ -38,10 +43,12 @@ _SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualn
                                "_abc_impl"})
 _TRAMPOLINE_NAME = "_qtreload_trampoline"
 
-# Functions displaced by a reload (removed, or replaced by an unrelated object).
-# PyQt5 holds *borrowed* references to connected methods: freeing one
-# segfaults on the next emit (qt-blinker-facts §1), so they live forever.
-_keepalive: dict[int, types.FunctionType] = {}
+# What a reload displaced (removed, or replaced by an unrelated object) that a
+# binding may still call: functions, bound methods, and descriptors (classmethod,
+# staticmethod, property, a decorator's own descriptor) with the functions they
+# hold. PyQt5 holds *borrowed* references to connected methods: freeing one
+# segfaults on the next emit (docs/binding-facts.md), so they live forever.
+_keepalive: dict[int, Any] = {}
 
 # Members removed from live classes, by class: a later save that brings one back
 # revives the same object, which connections made before the removal still hold.
@@ -50,8 +57,19 @@ _REVIVABLE = (types.FunctionType, staticmethod, classmethod, property)
 
 
 def kept_alive() -> int:
-    """How many displaced functions are being kept alive."""
+    """How many displaced functions and descriptors are being kept alive."""
     return len(_keepalive)
+
+
+def _may_be_called(value: Any) -> bool:
+    """Could a binding hold (a borrowed reference into) ``value`` to call it later?
+
+    Functions and bound methods, and any descriptor (whatever ``__get__`` gives,
+    a connection may have taken): kept alive once displaced. Classes are not:
+    a replaced class stays referenced by its live instances.
+    """
+    return (isinstance(value, (types.FunctionType, types.MethodType))
+            or (hasattr(type(value), "__get__") and not isinstance(value, type)))
 
 
 def _standard_rules(old: type, new: type, mapped: Callable[[Any], Any]) -> Iterator[str]:
@@ -104,8 +122,10 @@ def _cell_value(cell: types.CellType) -> Any:
 class HotSwap:
     """Plans and applies the hot-swap of one reload transaction."""
 
-    def __init__(self, rules: Iterable[ClassRule] = ()) -> None:
+    def __init__(self, rules: Iterable[ClassRule] = (),
+                 member_rules: Iterable[MemberRule] = ()) -> None:
         self._rules = list(rules)
+        self._member_rules = list(member_rules)
         self._old_for_new: dict[int, Any] = {}
         self._hold: list[Any] = []  # keeps the new objects (and their ids) alive
         self._class_pairs: list[tuple[str, type, type]] = []
@@ -113,7 +133,7 @@ class HotSwap:
         self._edits: list[tuple[str, str, Any, Any, Any]] = []  # (module, kind, target, ...)
         self._module = ""  # the module whose edits are being planned
         self._undo: list[tuple[str, Any, Any, Any]] = []
-        self._displaced: list[types.FunctionType] = []
+        self._displaced: list[Any] = []
         self.warnings: list[ReloadWarning] = []
         #: After a failed :meth:`apply`: the module whose edit raised.
         self.failed_module: str | None = None
@@ -238,7 +258,7 @@ class HotSwap:
         for name, value in values:
             self._plan_rebind_value(namespace, name, value)
         for name, old in olds:
-            if isinstance(old, types.FunctionType) and self.mapped(namespace.get(name)) is not old:
+            if _may_be_called(old) and self.mapped(namespace.get(name)) is not old:
                 self._displaced.append(old)
             if name not in namespace and _defines(old, module, name):
                 self._edit("item", removed, name, old)
@@ -295,9 +315,12 @@ class HotSwap:
         removed = _removed_members.get(old)
         if removed is None:
             removed = _removed_members[old] = {}
+        kept = {name for name in old.__dict__.keys() | new.__dict__.keys()
+                if any(rule(old, new, name) for rule in self._member_rules)}
         for name, value in new.__dict__.items():
-            if name in _SKIP_CLASS_ATTRS or _is_slot_of(value, new):
-                continue  # the old class's own slots serve the same (unchanged) layout
+            # The old class's own slots serve the same (unchanged) layout.
+            if name in _SKIP_CLASS_ATTRS or _is_slot_of(value, new) or name in kept:
+                continue
             current = old.__dict__.get(name, _MISSING)
             if current is _MISSING and name in removed:
                 current = removed[name]  # brought back: revive the removed member
@@ -309,12 +332,12 @@ class HotSwap:
                 continue
             self._plan_container(value)
             self._edit("attr", old, name, self.mapped(value))
-            if isinstance(current, types.FunctionType):
+            if _may_be_called(current):
                 self._displaced.append(current)
         for name, current in old.__dict__.items():
-            if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS:
+            if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS and name not in kept:
                 self._edit("attr", old, name, _MISSING)
-                if isinstance(current, types.FunctionType):
+                if _may_be_called(current):
                     self._displaced.append(current)
                 if isinstance(current, _REVIVABLE):
                     self._edit("item", removed, name, current)
@@ -329,7 +352,7 @@ class HotSwap:
             return False
         if self.mapped(value) is current:
             return True
-        if type(current) is not type(value):
+        if self.mapped(type(value)) is not type(current):
             return False
         if isinstance(value, types.FunctionType):
             return self._swap_function(current, value)
@@ -341,7 +364,29 @@ class HotSwap:
             if any((o is None) != (n is None) for o, n in pairs):
                 return False
             return all(o is None or self._swap_function(o, n) for o, n in pairs)
-        return False
+        return self._swap_descriptor(current, value)
+
+    def _swap_descriptor(self, current: Any, value: Any) -> bool:
+        """A decorator's own descriptor (same type, same state but its functions): keep it.
+
+        Its functions take the new code, so a method a binding took from it
+        (``types.MethodType`` made by its ``__get__``) runs the new code too.
+        """
+        if not hasattr(type(value), "__get__"):
+            return False
+        old_state, new_state = getattr(current, "__dict__", None), getattr(value, "__dict__", None)
+        if not isinstance(old_state, dict) or not isinstance(new_state, dict):
+            return False
+        if old_state.keys() != new_state.keys():
+            return False
+        functions = [k for k, v in new_state.items() if isinstance(v, types.FunctionType)]
+        try:
+            same_rest = all(old_state[k] is v or old_state[k] == v
+                            for k, v in new_state.items() if k not in functions)
+        except Exception:  # an attribute whose ``==`` fails: not the same state
+            return False
+        return bool(functions) and same_rest and all(
+            self._swap_function(old_state[k], new_state[k]) for k in functions)
 
     def _swap_function(self, old: Any, new: Any) -> bool:
         """Pair ``new`` with ``old`` and plan the swap, if they are the same definition."""
@@ -362,7 +407,7 @@ class HotSwap:
         for member in new.__members__.values():
             previous = self.mapped(member)
             if previous is member:
-                self._edit("set", member, "__class__", old)  # a new member joins the live class
+                self._edit("retype", member, None, old)  # a new member joins the live class
             else:
                 self._edit("set", previous, "_value_", member._value_)
 
@@ -387,7 +432,7 @@ class HotSwap:
         old_class = self.mapped(type(value))
         if (old_class is not type(value) and self.mapped(value) is value
                 and not isinstance(value, (type, enum.Enum))):
-            self._edit("set", value, "__class__", old_class)
+            self._edit("retype", value, None, old_class)
 
     def _plan_rebind_value(self, namespace: dict, name: str, value: Any) -> None:
         self._plan_container(value)
@@ -437,7 +482,7 @@ class HotSwap:
             self.rollback()
             raise
         self.failed_module = None
-        _keepalive.update((id(f), f) for f in self._displaced)
+        _keepalive.update((id(value), value) for value in self._displaced)
         self._hold.clear()
 
     def _apply_one(self, kind: str, target: Any, key: Any, value: Any) -> None:
@@ -447,6 +492,9 @@ class HotSwap:
         elif kind == "attr":
             self._undo.append(("attr", target, key, target.__dict__.get(key, _MISSING)))
             _set_class_attr(target, key, value)
+        elif kind == "retype":
+            self._undo.append(("retype", target, None, type(target)))
+            _retype(target, value)
         elif kind == "item":  # value _MISSING: delete the item
             try:
                 previous = target[key]
@@ -495,6 +543,8 @@ class HotSwap:
             setattr(target, key, value)
         elif kind == "attr":
             _set_class_attr(target, key, value, undo=True)
+        elif kind == "retype":
+            _retype(target, value)
         elif kind == "item":
             if value is _MISSING:
                 del target[key]
@@ -544,6 +594,15 @@ def _set_class_attr(cls: type, name: str, value: Any, undo: bool = False) -> Non
             type.__delattr__(cls, name)
         else:
             type.__setattr__(cls, name, value)
+
+
+def _retype(instance: Any, cls: type) -> None:
+    """Give ``instance`` the class ``cls``, past the class's own ``__setattr__``.
+
+    A frozen dataclass or attrs class refuses every attribute write through its
+    ``__setattr__``; the class of an instance is not its data.
+    """
+    object.__setattr__(instance, "__class__", cls)
 
 
 def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:

@@ -16,9 +16,9 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._compat import QMetaMethod, QObject, pyqtBoundSignal, wrappertype
+from ._compat import BoundSignal, QMetaMethod, QObject, Signal, is_binding_class, wrappertype
 from ._default import reloader
-from ._handlers import Getter, current, handler_key, looked_up_by_name
+from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
 
 log = logging.getLogger("qtreload")
 
@@ -37,7 +37,7 @@ class MethodProxy(QObject):
     ``types.MethodType`` (not found by name) keeps its function instead.
     """
 
-    def __init__(self, method: types.MethodType) -> None:
+    def __init__(self, method: Any) -> None:
         super().__init__()
         receiver = method.__self__
         self.method_name = getattr(method, "__name__", "?")
@@ -83,9 +83,9 @@ def _checked(get: Getter, name: str) -> Callable:
     return slot
 
 
-def connect(signal: pyqtBoundSignal, handler: Callable, **options: Any) -> Any:
+def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
     """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
-    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+    if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
     get = current(handler, weak=isinstance(handler, types.MethodType))
@@ -104,7 +104,7 @@ def connect(signal: pyqtBoundSignal, handler: Callable, **options: Any) -> Any:
     return connection
 
 
-def disconnect(signal: pyqtBoundSignal, handler: Callable) -> None:
+def disconnect(signal: BoundSignal, handler: Callable) -> None:
     """Disconnect every connection :func:`connect` made from ``signal`` to ``handler``."""
     found = False
     for slot in _candidates(handler):
@@ -124,7 +124,7 @@ def disconnect(signal: pyqtBoundSignal, handler: Callable) -> None:
 
 def _candidates(handler: Callable) -> Iterator[Callable]:
     key = handler_key(handler)
-    if isinstance(handler, types.MethodType) and isinstance(handler.__self__, QObject):
+    if _qobject_method(handler):
         name = getattr(handler, "__name__", None)
         for proxy in handler.__self__.findChildren(MethodProxy):
             if proxy.key == key or (proxy._name is not None and proxy._name == name):
@@ -134,6 +134,11 @@ def _candidates(handler: Callable) -> Iterator[Callable]:
         slot = ref()
         if slot is not None:
             yield slot
+
+
+def _qobject_method(handler: Any) -> bool:
+    """A QObject's method (Python or C++): connected through a proxy that dies with it."""
+    return bound_method(handler) and isinstance(handler.__self__, QObject)
 
 
 def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
@@ -149,7 +154,7 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
     for member in sorted(before ^ after):
         change = "added" if member in after else "removed"
         yield f"Qt meta-object {member} {change}: Qt cannot change a live class", True
-    qt_base = next(b for b in old.__mro__ if b.__module__.startswith("PyQt5."))
+    qt_base = next(b for b in old.__mro__ if is_binding_class(b))
     for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
         if callable(getattr(qt_base, name, None)) and not name.startswith("__"):
             yield (f"new override of Qt virtual {name!r}: instances on which Qt already "
@@ -171,4 +176,18 @@ def _meta_members(cls: type) -> set[str]:
     return members
 
 
+def qt_signal_rule(old: type, new: type, name: str) -> bool:
+    """A live Qt class keeps its signals: never replaced, added or removed by a reload.
+
+    PyQt5 uses a class's signal objects without owning them: a connection made
+    before a save that replaced ``cls.sig`` reads freed memory at the next
+    emission (docs/binding-facts.md, "Signals belong to the live class"). An
+    unchanged signal needs nothing; a changed one is a meta-object change,
+    reported as restart needed by :func:`qt_class_rule`.
+    """
+    return isinstance(old.__dict__.get(name), Signal) or isinstance(
+        new.__dict__.get(name), Signal)
+
+
 reloader.rules.append(qt_class_rule)
+reloader.member_rules.append(qt_signal_rule)

@@ -1,8 +1,10 @@
 """What one stale check did: the reload report handed back to callers and logged."""
 from __future__ import annotations
 
-import traceback
+import os
 from dataclasses import dataclass
+
+from ._tracebacks import format_user_exception
 
 
 @dataclass(frozen=True)
@@ -17,12 +19,21 @@ class ReloadFailure:
     @property
     def message(self) -> str:
         """One line naming the file, the line and the error."""
-        where = f"{self.path}:{self.lineno}" if self.lineno else self.path
+        return self._located(self.path)
+
+    @property
+    def short_message(self) -> str:
+        """:attr:`message` with the file's base name, for narrow places (a status bar)."""
+        return self._located(os.path.basename(self.path))
+
+    def _located(self, file: str) -> str:
+        where = f"{file}:{self.lineno}" if self.lineno else file
         return f"{where}: {type(self.exception).__name__}: {self.exception}"
 
     @property
     def traceback_text(self) -> str:
-        return "".join(traceback.format_exception(self.exception))
+        """The error as Python would print it, with the user's frames (see ``_tracebacks``)."""
+        return format_user_exception(self.exception)
 
 
 @dataclass(frozen=True)

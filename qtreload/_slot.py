@@ -41,11 +41,11 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
         return type(func)(_wrap(func.__func__, slot))
     wrapper = func if disabled_by_environment() else _checked(func)
     if slot is not None:
-        from ._compat import pyqtSlot
+        from ._compat import Slot
 
         slot_types, name, result = slot
         options = {k: v for k, v in (("name", name), ("result", result)) if v is not None}
-        wrapper = pyqtSlot(*slot_types, **options)(wrapper)
+        wrapper = Slot(*slot_types, **options)(wrapper)
     return wrapper
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ClassRule, HotSwap
+from ._hotswap import ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, reload_order
 from ._report import ReloadFailure, ReloadReport, error_lineno
 from ._watch import WatchedModule
@@ -56,17 +56,19 @@ class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
-                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule]) -> None:
+                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
+                 member_rules: Iterable[MemberRule] = ()) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
         self._rules = list(rules)
+        self._member_rules = list(member_rules)
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
         for step in self._steps.values():
             try:
                 step.info = recompile(step.record.info, step.source, step.record.path)
-            except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+            except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
             # A module that imports another one reloading now re-runs its imports.
             if not step.record.imports.modules & self._steps.keys():
@@ -85,8 +87,10 @@ class ReloadTransaction:
             swap.apply()
         except BaseException as exc:
             self._restore(ran + ([step] if step and step.snapshot is not None else []))
-            if not isinstance(exc, (Exception, SystemExit)):
-                raise  # KeyboardInterrupt: still nothing changed, and the user gets it
+            if isinstance(exc, KeyboardInterrupt):
+                raise  # still nothing changed, and the user gets it
+            # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
+            # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
             culprit = step or self._steps.get(failed) or self._steps[order[-1]]
             return self._failed(culprit, exc)
@@ -109,7 +113,7 @@ class ReloadTransaction:
         (step.fast or step.info).run(namespace)
 
     def _plan(self, order: list[str]) -> HotSwap:
-        swap = HotSwap(self._rules)
+        swap = HotSwap(self._rules, self._member_rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
             swap.pair_module(step.record.name, step.snapshot, step.namespace,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import sys
 import sysconfig
 import types
 import weakref
@@ -29,6 +30,27 @@ def fingerprint(source: bytes) -> bytes:
     return hashlib.blake2b(source, digest_size=16).digest()
 
 
+def read_source(path: str) -> bytes | None:
+    """The bytes of the file at ``path`` now, or None if it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def file_fingerprint(path: str) -> bytes | None:
+    """The fingerprint of the file at ``path`` now, or None if it cannot be read."""
+    source = read_source(path)
+    return None if source is None else fingerprint(source)
+
+
+#: The running script's names: ``multiprocessing`` aliases ``__main__`` as
+#: ``__mp_main__`` (pyqtgraph imports it). Re-running the script would start a
+#: second application and event loop inside the first.
+MAIN_NAMES = frozenset({"__main__", "__mp_main__"})
+
+
 @dataclass
 class WatchConfig:
     """Which imported modules to watch.
@@ -45,8 +67,10 @@ class WatchConfig:
 
     def source_path(self, name: str, module: types.ModuleType) -> str | None:
         """The real path of ``module``'s source if it is to be watched, else None."""
-        if name == "__main__" or name == "qtreload" or name.startswith("qtreload."):
+        if name in MAIN_NAMES or name == "qtreload" or name.startswith("qtreload."):
             return None
+        if module is sys.modules.get("__main__"):
+            return None  # the script, under another name: never re-run it
         path = getattr(module, "__file__", None)
         if not isinstance(path, str) or not path.endswith(".py"):
             return None

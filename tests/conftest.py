@@ -12,6 +12,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from qtreload import _compat  # noqa: E402  (picks the binding: QT_API, else the first installed)
+
+# pytest-qt tests on the binding qtreload picked (its own variable, read at configure time).
+os.environ["PYTEST_QT_API"] = _compat.API
+
 
 class Project:
     """Real module files in a temporary folder on ``sys.path``, with unique names.
@@ -62,3 +67,36 @@ def project(tmp_path: Path):
         sys.path.remove(str(tmp_path))
         for name in [n for n in sys.modules if n.startswith(proj.prefix)]:
             del sys.modules[name]
+
+
+# -- measurements shown after the run ----------------------------------------------
+
+_MEASUREMENTS = pytest.StashKey[list[tuple[str, str]]]()
+
+
+@pytest.fixture
+def measurements(request):
+    """``measurements(text)``: lines printed in pytest's summary, under the test's name.
+
+    Tables and figures (leaks, soak) go there rather than into the progress dots.
+    """
+    store = request.config.stash.setdefault(_MEASUREMENTS, [])
+
+    def add(text: str) -> None:
+        store.append((request.node.nodeid, text.rstrip("\n")))
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    store = config.stash.get(_MEASUREMENTS, [])
+    if not store:
+        return
+    terminalreporter.section("qtreload measurements")
+    last = None
+    for nodeid, text in store:
+        if nodeid != last:
+            terminalreporter.write_line(nodeid)
+            last = nodeid
+        for line in text.splitlines():
+            terminalreporter.write_line("  " + line)

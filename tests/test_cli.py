@@ -66,9 +66,13 @@ def offscreen_env() -> dict[str, str]:
     return env
 
 
-def python(args: Sequence[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    """``python ARGS`` in ``cwd``, offscreen, with a timeout; stdout and stderr captured."""
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=offscreen_env(),
+def python(args: Sequence[str], cwd: Path, timeout: float = 60,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``cwd``, offscreen, with a timeout; stdout and stderr captured.
+
+    ``env``: variables to set on top of :func:`offscreen_env`.
+    """
+    return subprocess.run([sys.executable, *args], cwd=cwd, env={**offscreen_env(), **(env or {})},
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -98,6 +102,8 @@ def app(tmp_path: Path) -> Path:
     # Without wrapped checks, a click() (no input event) does not reload.
     (["--no-wrapped"], "pw:wp", ["plain v1", "wrapped v1", "wrapped v1", "plain v2"]),
     (["--no-events", "--no-wrapped"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
+    # The menu's "before events and function calls" switch covers both.
+    (["--no-before-events"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
     (["--exclude", "hand*"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
     (["--root", "{tmp}"], "pw:pw", ["plain v1", "wrapped v1", "plain v2", "wrapped v2"]),
     (["--root", "{tmp}/elsewhere"], "pw:pw", ["plain v1", "wrapped v1"] * 2),
@@ -154,6 +160,59 @@ def test_run_reports_an_error_that_ends_the_script_as_python_does(tmp_path: Path
     assert result.returncode == 1
     assert "LookupError: at top level" in result.stderr
     assert "keeps running" not in result.stderr
+
+
+def frames(stderr: str) -> list[str]:
+    """The file names of the traceback frames in ``stderr``, in order."""
+    return [Path(line.split('"')[1]).name for line in stderr.splitlines()
+            if line.startswith('  File "')]
+
+
+def test_run_shows_the_scripts_frames_not_qtreloads(tmp_path: Path) -> None:
+    write(tmp_path / "helper.py", "def boom():\n    return {}['key']\n")
+    script = write(tmp_path / "fails.py", "import helper\nhelper.boom()\n")
+    plain = python([str(script)], cwd=tmp_path)
+    result = python(["-m", "qtreload", "run", str(script)], cwd=tmp_path)
+    assert result.returncode == plain.returncode == 1
+    assert frames(result.stderr) == frames(plain.stderr) == ["fails.py", "helper.py"]
+    assert result.stderr.endswith("KeyError: 'key'\n")
+    debug = python(["-m", "qtreload", "run", str(script)], cwd=tmp_path,
+                   env={"QTRELOAD_DEBUG": "1"})
+    assert {"_cli.py", "fails.py", "helper.py"} <= set(frames(debug.stderr))
+
+
+def test_run_shows_the_handlers_frames_for_an_error_in_a_wrapped_slot(tmp_path: Path) -> None:
+    write(tmp_path / "handler.py", "def on_click():\n    return 1 / 0\n")
+    script = write(tmp_path / "slot.py", """
+        import sys
+        from PyQt5.QtWidgets import QApplication, QPushButton
+        import handler
+        import qtreload
+
+        app = QApplication(sys.argv)
+        button = QPushButton()
+        qtreload.connect(button.clicked, handler.on_click)
+        button.click()
+        print("still running", flush=True)
+    """)
+    result = python(["-m", "qtreload", "run", str(script)], cwd=tmp_path)
+    assert ok(result) == ["still running"]
+    assert frames(result.stderr) == ["handler.py"]
+    assert "ZeroDivisionError: division by zero" in result.stderr
+
+
+def test_run_without_a_script_asks_for_the_script_only(tmp_path: Path) -> None:
+    result = python(["-m", "qtreload", "run"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "qtreload run: error: the following arguments are required: script")
+
+
+def test_version(tmp_path: Path) -> None:
+    import qtreload
+
+    assert ok(python(["-m", "qtreload", "--version"], cwd=tmp_path)) == [
+        f"qtreload {qtreload.__version__}"]
 
 
 def test_run_installs_its_excepthook_only_where_none_was_set(tmp_path: Path) -> None:

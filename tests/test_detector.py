@@ -300,7 +300,7 @@ def test_polling_racy_rule_sees_identical_signatures(tmp_path, monkeypatch):
     a = path_in(tmp_path, "a.py")
     write(a, "x = 1\n")
     recent = _detector._clock()
-    monkeypatch.setattr(_detector, "_signature", lambda path: (recent, 6, 1, recent))
+    monkeypatch.setattr(_detector, "stat_signature", lambda path: (recent, 6, 1, recent))
     blind, racy = PollingDetector(racy_window_ns=0), PollingDetector()
     for det in (blind, racy):
         det.watch(a)

@@ -280,6 +280,7 @@ def test_frozen_app_is_off_unless_asked(tmp_path):
     assert assert_ran(result).split() == ["True"]
 
 
+QT_PACKAGES = ("PyQt5", "PyQt6", "PySide2", "PySide6", "qtpy", "sip", "shiboken2", "shiboken6")
 ENGINE = ("_engine", "_transaction", "_hotswap", "_compiler", "_closures", "_loader",
           "_fastpath", "_startcache", "_imports", "_watch", "_detector", "_report", "_trim")
 
@@ -293,6 +294,6 @@ package.__path__ = [{str(REPO / "qtreload")!r}]
 sys.modules["qtreload"] = package
 for name in {ENGINE!r}:
     __import__("qtreload." + name)
-print(sorted(m for m in sys.modules if m.split(".")[0] in ("PyQt5", "sip", "blinker")))
+print(sorted(m for m in sys.modules if m.split(".")[0] in {QT_PACKAGES + ("blinker",)!r}))
 """, tmp_path))
     assert out.strip() == "[]"

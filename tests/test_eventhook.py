@@ -6,8 +6,16 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
-from PyQt5.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt, QTimer
-from PyQt5.QtGui import QKeySequence, QWheelEvent
+from PyQt5.QtCore import QCoreApplication, QEvent, QMimeData, QPoint, QPointF, Qt, QTimer
+from PyQt5.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QHoverEvent,
+    QKeySequence,
+    QWheelEvent,
+)
 from PyQt5.QtWidgets import QPushButton, QShortcut, QWidget
 from test_cli import ok, python
 
@@ -36,6 +44,22 @@ class Recorder(QWidget):
 
     def wheelEvent(self, event) -> None:
         self.log.append("wheel")
+
+    def mouseMoveEvent(self, event) -> None:
+        self.log.append("move")
+
+    def dragEnterEvent(self, event) -> None:
+        event.acceptProposedAction()  # or Qt sends no DragMove and no Drop
+
+    def event(self, event) -> bool:
+        if event.type() in HOVER_AND_DRAG:
+            self.log.append(HOVER_AND_DRAG[event.type()])
+        return super().event(event)
+
+
+HOVER_AND_DRAG = {getattr(QEvent, name): name for name in (
+    "Enter", "Leave", "HoverEnter", "HoverMove", "HoverLeave", "DragEnter", "DragMove",
+    "DragLeave", "Drop")}
 
 
 @pytest.fixture
@@ -186,3 +210,91 @@ def test_installed_as_soon_as_the_application_is_constructed(tmp_path) -> None:
     lines = ok(python(["-c", textwrap.dedent(script)], cwd=tmp_path))
     assert lines == ["waiting: True None", "created: False True True", "checks: True",
                      "uninstalled: None"]
+
+
+def _drag_event(kind: QEvent.Type, widget: QWidget):
+    mime = QMimeData()
+    mime.setText("dropped")
+    point = QPoint(5, 5)
+    if kind == QEvent.DragLeave:
+        return QDragLeaveEvent()
+    cls = {QEvent.DragEnter: QDragEnterEvent, QEvent.DragMove: QDragMoveEvent,
+           QEvent.Drop: QDropEvent}[kind]
+    return cls(point, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+
+
+@pytest.mark.parametrize("kind", list(HOVER_AND_DRAG.values()))
+def test_check_runs_before_hover_enter_leave_and_drag_and_drop(widget: Recorder, log: list[str],
+                                                               kind: str) -> None:
+    widget.setAcceptDrops(True)
+    kind_ = getattr(QEvent, kind)
+    if kind.startswith("Drag") or kind == "Drop":
+        if kind != "DragEnter":  # Qt delivers the rest of a drag only after it entered
+            enter = _drag_event(QEvent.DragEnter, widget)
+            QCoreApplication.sendEvent(widget, enter)
+            log.clear()
+        event = _drag_event(kind_, widget)
+    elif kind.startswith("Hover"):
+        event = QHoverEvent(kind_, QPointF(3, 3), QPointF(2, 2))
+    else:
+        event = QEvent(kind_)
+    QCoreApplication.sendEvent(widget, event)
+    assert log == ["check", kind]
+
+
+def test_check_runs_before_a_mouse_move(qtbot, widget: Recorder, log: list[str]) -> None:
+    widget.setMouseTracking(True)
+    qtbot.mouseMove(widget, QPoint(10, 10))
+    qtbot.mouseMove(widget, QPoint(20, 12))
+    moves = [i for i, entry in enumerate(log) if entry == "move"]
+    assert moves and all(log[i - 1] == "check" for i in moves)
+
+
+HOVER_WIDGET = """
+    from PyQt5.QtWidgets import QWidget
+
+    class Hovered(QWidget):
+        def __init__(self, log):
+            super().__init__()
+            self.log = log
+            self.setMouseTracking(True)
+
+        def mouseMoveEvent(self, event):
+            self.log.append("hover v1")
+
+        def paintEvent(self, event):
+            self.log.append("paint v1")
+"""
+
+
+def test_an_edited_hover_handler_runs_at_the_next_move_and_the_window_repaints_once(
+        qtbot, qapp, project) -> None:
+    view = project.write("view", HOVER_WIDGET)
+    module = project.load("view")
+    _eventhook.install()  # the real stale check
+    try:
+        entries: list[str] = []
+        widget = module.Hovered(entries)
+        qtbot.addWidget(widget)
+        widget.resize(80, 60)
+        widget.show()
+        qtbot.waitExposed(widget)
+        qtbot.mouseMove(widget, QPoint(10, 10))
+        qtbot.waitUntil(lambda: "hover v1" in entries)
+        qapp.processEvents()
+        entries.clear()
+
+        project.edit("view", '"hover v1"', '"hover v2"')
+        project.edit("view", '"paint v1"', '"paint v2"')
+        qtbot.mouseMove(widget, QPoint(30, 20))  # a move, no click
+        qtbot.waitUntil(lambda: "paint v2" in entries)
+        assert "hover v1" not in entries and "hover v2" in entries
+        qapp.processEvents()
+        assert entries.count("paint v2") == 1  # one repaint, not one per event
+        entries.clear()
+        qtbot.mouseMove(widget, QPoint(31, 21))  # nothing changed: no repaint
+        qapp.processEvents()
+        assert "paint v2" not in entries
+    finally:
+        _eventhook.uninstall()
+    assert view.exists()

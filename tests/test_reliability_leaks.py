@@ -9,7 +9,6 @@ MethodProxy children, ``_hotswap.kept_alive()``, ``_closures._live`` and
 from __future__ import annotations
 
 import gc
-import sys
 import weakref
 
 import blinker
@@ -95,7 +94,7 @@ def sample(widgets) -> dict[str, int]:
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("where", ["body", "lambda"])
-def test_500_reload_cycles_stay_bounded(qtbot, project, capsys, where):
+def test_500_reload_cycles_stay_bounded(qtbot, project, measurements, where):
     """``where``: the literal that changes is in the handler's own body, or inside
     a lambda the handler creates and calls (a tracked closure)."""
     token = "@S@" if where == "body" else "@L@"
@@ -129,12 +128,10 @@ def test_500_reload_cycles_stay_bounded(qtbot, project, capsys, where):
             samples.append((cycle, sample(panels)))
     assert module.unchanged_function is unchanged
 
-    with capsys.disabled():
-        sys.stdout.write(f"\n  [{where}]\n  cycle       rss_KiB  proxies  kept_alive"
-                         "  _live  _accepted\n")
-        for cycle, s in samples:
-            sys.stdout.write(f"  {cycle:5d} {s['rss'] // 1024:13d} {s['proxies']:8d} "
-                             f"{s['kept_alive']:11d} {s['live']:6d} {s['accepted']:10d}\n")
+    measurements("\n".join(
+        ["cycle       rss_KiB  proxies  kept_alive  _live  _accepted"]
+        + [f"{cycle:5d} {s['rss'] // 1024:13d} {s['proxies']:8d} "
+           f"{s['kept_alive']:11d} {s['live']:6d} {s['accepted']:10d}" for cycle, s in samples]))
     first, after_100, last = samples[0][1], samples[2][1], samples[-1][1]
     problems = []
     if not last["proxies"] == first["proxies"] == PANELS:

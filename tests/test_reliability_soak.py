@@ -29,7 +29,6 @@ import collections
 import logging
 import os
 import random
-import sys
 import threading
 import time
 
@@ -172,11 +171,10 @@ def module_source(project, name: str, version: int, extra: str, tail: str) -> st
 
 @pytest.mark.slow
 @pytest.mark.timeout(SOAK_SECONDS + 180)
-def test_soak_random_saves_under_events_from_two_threads(qtbot, project, capsys):
+def test_soak_random_saves_under_events_from_two_threads(qtbot, project, measurements):
     seed = int(os.environ.get("QTRELOAD_SOAK_SEED", random.SystemRandom().randrange(2**32)))
-    with capsys.disabled():
-        sys.stdout.write(f"\n  soak: seed={seed} (QTRELOAD_SOAK_SEED={seed} to replay), "
-                         f"{SOAK_SECONDS:g} s\n")
+    measurements(f"soak: seed={seed} (QTRELOAD_SOAK_SEED={seed} to replay), "
+                 f"{SOAK_SECONDS:g} s")
     rng = random.Random(seed)
     names = [f"h{i}" for i in range(MODULES)]
     project.write("soakstate", "import types\nhub = types.SimpleNamespace(record=None)\n")
@@ -309,8 +307,7 @@ def test_soak_random_saves_under_events_from_two_threads(qtbot, project, capsys)
         "errors logged": sum(errors.by_module.values()),
         "violations": dict(tracker.categories),
     }
-    with capsys.disabled():
-        sys.stdout.write("  soak stats: " + repr(stats) + "\n")
+    measurements("soak stats: " + repr(stats))
     assert not thread.is_alive(), f"worker thread hung (seed {seed})"
     assert not worker_errors, (seed, worker_errors)
     assert not qt_exceptions, (seed, [str(e[1]) for e in qt_exceptions[:5]])

@@ -12,8 +12,14 @@ from PyQt5.QtCore import QCoreApplication, QEvent, Qt
 from PyQt5.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
 
 import qtreload
-from qtreload import widgets
-from qtreload.widgets import ReloadDialog, Toggle, enable_notifications, install_menu
+from qtreload._triggers import BEFORE_COMMAND, BEFORE_EVENTS, BEFORE_SCRIPT, TRIGGERS, switches
+from qtreload.widgets import (
+    ReloadDialog,
+    Toggle,
+    _states,
+    enable_notifications,
+    install_menu,
+)
 
 try:
     from qtreload import _eventhook
@@ -47,6 +53,7 @@ def switches_restored_and_ui_errors_caught():
     reloader = qtreload.reloader
     enabled = reloader.enabled
     calls = getattr(reloader, "check_before_calls", None)
+    triggers = switches.state()
     hooked = _eventhook.current() if _eventhook else None
     errors = _Errors()
     logger = logging.getLogger("qtreload")
@@ -59,6 +66,8 @@ def switches_restored_and_ui_errors_caught():
             qtreload.enable()
         else:
             qtreload.disable()
+        for key, on in triggers.items():
+            switches.set(key, on)
         if calls is not None:
             reloader.check_before_calls = calls
         if _eventhook and _eventhook.current() is not hooked:
@@ -171,16 +180,17 @@ def test_menu_autoreload_switch_really_stops_and_restarts_reloading(qtbot, proje
     assert state.LOG == ["v1", "v2"]
 
 
-def test_menu_wrapped_calls_trigger_really_switches(qtbot, project, wired_button):
+def test_menu_events_trigger_really_switches_wrapped_calls(qtbot, project, wired_button):
     menu = QMenu()
     qtbot.addWidget(menu)
     sub = install_menu(menu)
     state, button = wired_button
-    calls = menu_actions(sub)["Before wrapped calls"]
+    calls = menu_actions(sub)[BEFORE_EVENTS.label]
     assert calls.isEnabled() and calls.isChecked()
 
     calls.trigger()
     assert qtreload.is_enabled() and qtreload.reloader.check_before_calls is False
+    assert switches.before_events is False
     project.edit("handlers", '"v1"', '"v2"')
     qtbot.mouseClick(button, Qt.LeftButton)
     assert state.LOG == ["v1"]
@@ -190,7 +200,7 @@ def test_menu_wrapped_calls_trigger_really_switches(qtbot, project, wired_button
     assert state.LOG == ["v1", "v2"]
 
 
-def test_menu_input_events_trigger_reloads_plain_pyqt_handlers(qtbot, project):
+def test_menu_events_trigger_switches_the_event_hook_for_plain_pyqt_handlers(qtbot, project):
     window = QMainWindow()
     qtbot.addWidget(window)
     menu = install_menu(window.menuBar())
@@ -200,23 +210,43 @@ def test_menu_input_events_trigger_reloads_plain_pyqt_handlers(qtbot, project):
     button = QPushButton("go")
     qtbot.addWidget(button)
     button.clicked.connect(handlers.on_click)  # plain PyQt: no wrapped call to check before
-    events = menu_actions(menu)["Before input events"]
-    if events.isChecked():
-        events.trigger()
-    assert _eventhook.current() is None
+    qtreload.install_event_hook()
+    events = menu_actions(menu)[BEFORE_EVENTS.label]
+    assert events.isChecked() and _eventhook.current().enabled
 
     events.trigger()
-    assert _eventhook.current() is not None
-    assert menu_actions(menu)["Before input events"].isChecked()
+    assert not _eventhook.current().enabled
     project.edit("handlers", '"v1"', '"v2"')
     qtbot.mouseClick(button, Qt.LeftButton)
-    assert state.LOG == ["v2"]
+    assert state.LOG == ["v1"]
 
     events.trigger()
-    assert _eventhook.current() is None
-    project.edit("handlers", '"v2"', '"v3"')
+    assert menu_actions(menu)[BEFORE_EVENTS.label].isChecked() and _eventhook.current().enabled
     qtbot.mouseClick(button, Qt.LeftButton)
-    assert state.LOG == ["v2", "v2"]
+    assert state.LOG == ["v1", "v2"]
+
+
+def test_menu_and_dialog_show_the_three_trigger_switches_in_menu_order(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = install_menu(window.menuBar())
+    labels = [a.text() for a in menu.actions() if a.isCheckable()]
+    assert labels == ["Autoreload", *(t.label for t in TRIGGERS)]
+    qtreload.configure(before_script=False)
+    actions = menu_actions(menu)
+    assert not actions[BEFORE_SCRIPT.label].isChecked()
+    assert actions[BEFORE_COMMAND.label].isChecked()
+    actions[BEFORE_COMMAND.label].trigger()
+    assert switches.before_command is False
+
+    actions["Reload modules\u2026"].trigger()
+    dialog = next(d for d in window.findChildren(ReloadDialog) if d.isVisible())
+    assert not dialog.checkboxes[BEFORE_SCRIPT.label].isChecked()
+    assert not dialog.checkboxes[BEFORE_COMMAND.label].isChecked()
+    assert dialog.checkboxes[BEFORE_EVENTS.label].isChecked()
+    dialog.checkboxes[BEFORE_SCRIPT.label].click()
+    assert switches.before_script is True
+    dialog.close()
 
 
 def test_menu_opens_one_dialog_whose_switches_follow_the_menu(qtbot):
@@ -224,8 +254,6 @@ def test_menu_opens_one_dialog_whose_switches_follow_the_menu(qtbot):
     qtbot.addWidget(window)
     menu = install_menu(window.menuBar())
     actions = menu_actions(menu)
-    hook_available = widgets._event_hook_toggle().set is not None
-    assert actions["Before input events"].isEnabled() == hook_available
 
     actions["Reload modules\u2026"].trigger()
     dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ReloadDialog)]
@@ -327,7 +355,7 @@ def test_notifier_drops_itself_with_its_status_bar(qtbot, project):
     listeners = qtreload.reloader.listeners
     window = QMainWindow()
     qtbot.addWidget(window)
-    widgets._memory_of(qtreload.reloader)  # the one shared, permanent listener
+    _states.memory_of(qtreload.reloader)  # the one shared, permanent listener
     before = list(listeners)
     bar = QStatusBar()
     window.setStatusBar(bar)

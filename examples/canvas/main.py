@@ -4,7 +4,7 @@ Run it with ``python examples/canvas/main.py``.
 """
 import sys
 
-from PyQt5.QtWidgets import QApplication, QHBoxLayout, QWidget
+from qtpy.QtWidgets import QApplication, QHBoxLayout, QWidget
 from tiles import Tile
 
 import qtreload
@@ -40,7 +40,7 @@ def main() -> int:
     app = QApplication(sys.argv)
     window = build_window()
     window.show()
-    return app.exec_()
+    return app.exec()
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 A tile keeps its state (click count, typed text) across edits: reloading
 changes the class's code in place, it does not rebuild the tiles.
 """
-from PyQt5.QtCore import Qt
-from PyQt5.QtGui import QColor, QPainter
-from PyQt5.QtWidgets import QWidget
+from qtpy.QtCore import Qt
+from qtpy.QtGui import QColor, QPainter
+from qtpy.QtWidgets import QWidget
 
 from qtreload import autoreload_slot
 

@@ -8,7 +8,7 @@ import sys
 from functools import partial
 
 import handlers
-from PyQt5.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 import qtreload
 
@@ -54,7 +54,7 @@ def main() -> int:
     app = QApplication(sys.argv)
     window = build_window()
     window.show()
-    return app.exec_()
+    return app.exec()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import sys
 
 import model
 import receivers
-from PyQt5.QtWidgets import (
+from qtpy.QtWidgets import (
     QApplication,
     QLabel,
     QLineEdit,
@@ -63,7 +63,7 @@ def main() -> int:
     app = QApplication(sys.argv)
     window = build_window()
     window.show()
-    return app.exec_()
+    return app.exec()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,173 @@
+"""The "Reload modules" dialog: the watched modules and their state, a manual reload."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .._compat import (
+    QAbstractItemView,
+    QCheckBox,
+    QColor,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    Qt,
+    QTimer,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from .._default import reloader as default_reloader
+from .._engine import Reloader
+from .._report import ReloadReport
+from ._describe import describe
+from ._relay import Relay, guarded
+from ._states import CHANGED, DELETED, FAILED, UP_TO_DATE, DiskDigests, memory_of, module_state
+from ._toggles import Toggle, default_toggles, switch
+
+log = logging.getLogger("qtreload")
+
+_COLORS = {CHANGED: QColor(170, 100, 0), FAILED: QColor(200, 0, 0), DELETED: QColor(128, 128, 128)}
+
+
+class ReloadDialog(QDialog):
+    """The watched modules with their state, a manual reload, and the autoreload switches."""
+
+    REFRESH_MS = 500
+
+    def __init__(self, parent: QWidget | None = None, reloader: Reloader = default_reloader,
+                 toggles: Sequence[Toggle] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reload modules")
+        self._reloader = reloader
+        self._memory = memory_of(reloader)
+        self._disk = DiskDigests()
+        self._items: dict[str, QTreeWidgetItem] = {}
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Module", "State", "Details"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.tree.setSortingEnabled(True)
+        self.tree.sortByColumn(0, Qt.AscendingOrder)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        self.summary = QLabel()
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.reload_button = QPushButton("Reload selected")
+        self.reload_button.setEnabled(False)
+        self.reload_button.clicked.connect(self._reload_selected)
+
+        self._toggles = list(default_toggles(reloader) if toggles is None else toggles)
+        self.checkboxes: dict[str, QCheckBox] = {}
+        switches = QHBoxLayout()
+        for toggle in self._toggles:
+            box = self.checkboxes[toggle.label] = QCheckBox(toggle.label)
+            box.setToolTip(toggle.note)
+            box.setEnabled(toggle.set is not None)
+            box.clicked.connect(self._apply_toggles)
+            switches.addWidget(box)
+        switches.addStretch()
+        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.reload_button)
+        row.addWidget(self.summary, 1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(switches)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.outcome)
+        layout.addLayout(row)
+        self.resize(640, 420)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._relay = Relay(reloader, self)
+        self._relay.reported.connect(self._on_report, Qt.QueuedConnection)
+        self.refresh()
+
+    @property
+    def listener(self) -> Callable[[ReloadReport], None]:
+        """The callback in ``reloader.listeners``; removed when the dialog is destroyed."""
+        return self._relay.listener
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        self._timer.start()
+        self.refresh()
+        super().showEvent(event)
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        self._timer.stop()
+        super().hideEvent(event)
+
+    @guarded
+    def refresh(self, *_: Any) -> None:
+        """Re-read the module states and switches; never triggers a reload."""
+        rel = self._reloader
+        records = rel.watched()
+        trusted = rel.enabled and not rel.stale_hint()
+        counts: dict[str, int] = {}
+        for name, record in records.items():
+            state, details, tip = module_state(record, self._memory, self._disk, trusted)
+            counts[state] = counts.get(state, 0) + 1
+            item = self._items.get(name)
+            if item is None:
+                item = self._items[name] = QTreeWidgetItem([name, "", ""])
+                self.tree.addTopLevelItem(item)
+            if (item.text(1), item.text(2), item.toolTip(2)) != (state, details, tip):
+                item.setText(1, state)
+                item.setText(2, details)
+                item.setToolTip(2, tip)
+                item.setForeground(1, _COLORS.get(state, self.palette().text().color()))
+        for name in self._items.keys() - records.keys():
+            item = self._items.pop(name)
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+        others = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s != UP_TO_DATE)
+        self.summary.setText(f"{len(records)} watched" + (f"; {others}" if others else ""))
+        self._sync_toggles()
+
+    def state(self, name: str) -> tuple[str, str] | None:
+        """(state, details) shown for module ``name``, or None if it is not listed."""
+        item = self._items.get(name)
+        return None if item is None else (item.text(1), item.text(2))
+
+    def _sync_toggles(self) -> None:
+        for toggle in self._toggles:
+            self.checkboxes[toggle.label].setChecked(bool(toggle.get()))
+
+    @guarded
+    def _apply_toggles(self, *_: Any) -> None:
+        switch(self._toggles, [self.checkboxes[t.label].isChecked() for t in self._toggles])
+        self.refresh()
+
+    @guarded
+    def _selection_changed(self, *_: Any) -> None:
+        self.reload_button.setEnabled(bool(self.tree.selectedItems()))
+
+    @guarded
+    def _reload_selected(self, *_: Any) -> None:
+        names = sorted(item.text(0) for item in self.tree.selectedItems())
+        if not names:
+            return
+        try:
+            text = describe(self._reloader.reload(*names))
+        except Exception as exc:  # e.g. a module no longer watched
+            log.warning("qtreload: reloading %s from the dialog failed: %s", names, exc)
+            text = f"Reload failed: {exc}"
+        self.outcome.setText(text)
+        self.refresh()
+
+    @guarded
+    def _on_report(self, report: ReloadReport) -> None:
+        if report.failures or report.reloaded:
+            self.outcome.setText(describe(report))
+        if self.isVisible():
+            self.refresh()
