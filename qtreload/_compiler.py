@@ -372,7 +372,9 @@ def _compile_piece(text: str, path: str, context: _Context) -> tuple[types.CodeT
     be tracked).
     """
     if context.imported:
-        text += "\nif 0:\n    import " + ", ".join(sorted(context.imported)) + "\n"
+        # (It ends with ``pass``: the position of the piece's own implicit
+        # ``return None`` does not depend on the names.)
+        text += "\nif 0:\n    import " + ", ".join(sorted(context.imported)) + "\n    pass\n"
     code = compile(text, path, "exec", flags=context.flags, dont_inherit=True)
     if not _makes_closures(code):
         return code, False
