@@ -272,7 +272,18 @@ def real(p: dict) -> dict:
     tool, package = p["tool"], p["package"]
     versions = [Path(v) for v in p["versions"]]
     root = _tempdir()
-    shutil.copytree(versions[0], root, dirs_exist_ok=True)
+
+    # Under another top-level name if the worker already imported the real one.
+    taken = {p.name.removesuffix(".py") for p in versions[0].iterdir()} & sys.modules.keys()
+
+    def place(version: Path, source: Path) -> Path:
+        first, *rest = source.relative_to(version).parts
+        return root.joinpath(("qb_" if first.removesuffix(".py") in taken else "") + first,
+                             *rest)
+
+    for source in versions[0].rglob("*.py"):
+        place(versions[0], source).parent.mkdir(parents=True, exist_ok=True)
+        place(versions[0], source).write_bytes(source.read_bytes())
     runner = _Tool(tool, root)
     _on_path(root)
     modules = [".".join(f.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
@@ -284,7 +295,7 @@ def real(p: dict) -> dict:
     failures = 0
     for version in versions[1:]:
         for source in sorted(version.rglob("*.py")):
-            target = root / source.relative_to(version)
+            target = place(version, source)
             data = source.read_bytes()
             if not target.exists() or target.read_bytes() != data:
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -32,17 +32,29 @@ WRAPPED_TARGET_NS = 1000.0
 EDIT_TARGET_MS = 5.0
 EDIT_TARGET_DEFS = 500
 
+SAVE_TARGET_MS = 2.0  # any save of a 500-definition module, and a one-method edit
+REAL_TARGET_MS = 5.0  # p95 per save of a real module of a few thousand lines
+START_TARGET = 1.3  # start-up with qtreload's cache, against plain Python with .pyc
+
 FULL = {
     "a": {"n": [10, 1000, 5000], "repeat": 15, "min_seconds": 0.03},
     "b": {"defs": [50, 500, 2000], "heap": [0, 1_000_000], "repeat": 7},
     "c": {"edits": 200},
     "d": {"n": 1000, "repeat": 7, "min_seconds": 0.05},
+    "e": {"defs": [50, 500, 2000], "kinds": ["body", "module", "comment"], "repeat": 7},
+    "f": {"methods": 400, "repeat": 7},
+    "g": {"modules": 200, "functions": 20, "big_defs": 33_000, "repeat": 5},
+    "h": {"projects": {"more-itertools": 27, "attrs": 18}},
 }
 QUICK = {
     "a": {"n": [10, 500], "repeat": 3, "min_seconds": 0.01},
     "b": {"defs": [50, 500], "heap": [0, 100_000], "repeat": 3},
     "c": {"edits": 50},
     "d": {"n": 100, "repeat": 3, "min_seconds": 0.01},
+    "e": {"defs": [500], "kinds": ["body", "module", "comment"], "repeat": 3},
+    "f": {"methods": 400, "repeat": 3},
+    "g": {"modules": 200, "functions": 20, "big_defs": 3_300, "repeat": 1},
+    "h": {"projects": {"more-itertools": 6}},
 }
 
 # -- running the workers ----------------------------------------------------------------
@@ -73,7 +85,43 @@ def jobs(config: dict, only: set[str]) -> list[tuple[str, str, dict, bool]]:
     if "d" in only:
         d = dict(config["d"], profile=True)
         out.append(("d", "eventhook", d, False))
+    out += save_jobs(config, only)
     return out
+
+
+def save_jobs(config: dict, only: set[str]) -> list[tuple[str, str, dict, bool]]:
+    """The jobs of (e) to (h): the cost of a save, and of a start."""
+    out = []
+    tools = ("qtreload", "ipython")
+    if "e" in only:
+        e = config["e"]
+        for defs in e["defs"]:
+            for kind in e["kinds"]:
+                for tool in tools:
+                    out.append(("e", "saves", {"tool": tool, "defs": defs, "kind": kind,
+                                               "repeat": e["repeat"]}, False))
+    if "f" in only:
+        for tool in tools:
+            out.append(("f", "bigclass", dict(config["f"], tool=tool), False))
+    if "g" in only:
+        out.append(("g", "startup", config["g"], False))
+    if "h" in only:
+        for project, count in config["h"]["projects"].items():
+            versions = [str(v) for v in real_versions(project)[:count]]
+            for tool in tools:
+                out.append(("h", "real", {"tool": tool, "package": project,
+                                          "versions": versions}, False))
+    return out
+
+
+def real_versions(project: str) -> list[Path]:
+    """The extracted sources of ``project``'s releases (downloaded once with pip)."""
+    from replay import PROJECTS, extract, fetch  # the replay harness's downloader
+
+    cache = Path.home() / ".cache" / "qtreload-replay"
+    packages, releases = PROJECTS[project]
+    return [extract(fetch(project, v, cache), packages, cache / "versions" / project / v)
+            for v in releases]
 
 
 def _cpu_times() -> tuple[int, int]:

@@ -188,9 +188,10 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
     """The statements of ``source``, compiling only what changed since ``previous``.
 
     Statements on the unchanged lines before and after the edit are re-used
-    (moved when lines were added or removed above them); only the lines in
-    between are parsed and compiled. Gives what :func:`compile_module` gives;
-    raises SyntaxError (ValueError for null bytes) as it does.
+    (moved when lines were added or removed above them), and so are, between
+    them, the statements whose text is unchanged; only the other lines are
+    parsed and compiled. Gives what :func:`compile_module` gives; raises
+    SyntaxError (ValueError for null bytes) as it does.
     """
     if previous is None or previous.path != path:
         return compile_module(source, path)[1]
@@ -203,8 +204,8 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
     suffix = common_prefix(old_lines[::-1], new_lines[::-1], shortest - prefix)
     delta = len(new_lines) - len(old_lines)
     statements = previous.statements
-    if prefix < 2 or b"\0" in source:
-        return compile_module(source, path)[1]  # the encoding line may have changed
+    if b"\0" in source or (prefix < 2 and _encoding(source) != _encoding(previous.source)):
+        return compile_module(source, path)[1]
     # Keep the statements wholly on unchanged lines: ``head`` before the edit,
     # ``tail`` (from index ``after``) after it.
     tail_from = len(old_lines) - suffix + 1  # first unchanged line after the edit
@@ -214,40 +215,112 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
     after = head
     while after < len(statements) and statements[after].start < tail_from:
         after += 1
+    if any(_is_future_import(s) for s in statements[head:after]):
+        return compile_module(source, path)[1]  # placement and flags: the whole module decides
     first_line = statements[head - 1].end + 1 if head else 1
     last_line = (statements[after].start if after < len(statements)
                  else len(old_lines) + 1) - 1 + delta
     encoding = _encoding(source)
-    try:
-        body = ast.parse(b"".join(new_lines[first_line - 1:last_line]).decode(encoding),
-                         path).body
-    except (SyntaxError, UnicodeDecodeError):
+    # The edited lines: statements whose text is unchanged, and the gaps between them.
+    middle: list[Statement | tuple[list[ast.stmt], int]] = []
+    line = first_line
+    for start, old in _unchanged(statements[head:after], old_lines, new_lines, first_line,
+                                 last_line):
+        if start > line:
+            middle.append(_parse_gap(new_lines, line, start - 1, path, encoding))
+        middle.append(old.shifted(start - old.start))
+        line = start + old.end - old.start + 1
+    if line <= last_line:
+        middle.append(_parse_gap(new_lines, line, last_line, path, encoding))
+    if any(isinstance(part, tuple) and part[0] is _NOT_PARSED for part in middle):
         # Perhaps the edit joins a neighbour (``else:`` after an ``if``, an
         # indented line after a ``def``): the whole module decides.
         return compile_module(source, path)[1]
-    if _has_future_import(body) or any(
-            _is_future_import(s) for s in statements[head:after]):
-        return compile_module(source, path)[1]  # placement and flags: the whole module decides
-    offset = first_line - 1
-    scans = [_scan(group) for group in _groups(body, offset)]
+    if any(isinstance(part, tuple) and _has_future_import(part[0]) for part in middle):
+        return compile_module(source, path)[1]
+    scans = {id(part): [_scan(group) for group in _groups(*part)]
+             for part in middle if isinstance(part, tuple)}
     imported = frozenset().union(
-        *(s.imported for s in statements[:head]), *(scan.imported for scan in scans),
-        *(s.imported for s in statements[after:]))
+        *(s.imported for s in statements[:head]), *(s.imported for s in statements[after:]),
+        *(s.imported for s in middle if isinstance(s, Statement)),
+        *(scan.imported for each in scans.values() for scan in each))
     context = _Context(previous.future_flags, encoding, imported)
-    new = list(_compile_statements(body, scans, new_lines, path, context, head, offset))
-    tail = [s.shifted(delta) for s in statements[after:]]
-    if head == 0 and not new and tail and tail[0].kind == "string":
-        return compile_module(source, path)[1]  # a string became the docstring
-    kept = [*statements[:head], *new, *tail]
+    kept = list(statements[:head])
+    fresh: set[int] = set()  # indexes of the statements compiled now
+    for part in middle:
+        if isinstance(part, Statement):
+            kept.append(part)
+        else:
+            body, offset = part
+            compiled = list(_compile_statements(body, scans[id(part)], new_lines, path,
+                                                context, len(kept), offset))
+            fresh.update(range(len(kept), len(kept) + len(compiled)))
+            kept += compiled
+    kept += [s.shifted(delta) for s in statements[after:]]
+    for index, statement in enumerate(kept):
+        if statement.kind == "string" and (statement.code is None) == (index == 0):
+            if index == 0:
+                return compile_module(source, path)[1]  # a string became the docstring
+            kept[index] = _replace(statement, code=None)  # no longer the docstring
     changed = imported ^ previous.imported
     if changed:
         # A name now imported, or no longer: the statements that mention it
         # compile differently (as a restart would compile them).
-        words = [name.encode() for name in changed]
         for index, statement in enumerate(kept):
-            if statement.code is not None and any(w in statement.key for w in words):
+            if (index not in fresh and statement.code is not None
+                    and not changed.isdisjoint(_names(statement.code))):
                 kept[index] = _recompiled(statement, path, context)
     return ModuleInfo(source, path, tuple(kept), previous.future_flags)
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """The global and attribute names ``code`` and the code objects it holds use."""
+    names: set[str] = set()
+    work = [code]
+    while work:
+        current = work.pop()
+        names.update(current.co_names)
+        work.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    return names
+
+
+_NOT_PARSED: list[ast.stmt] = []  # a gap that does not parse on its own
+
+
+def _unchanged(old: Sequence[Statement], old_lines: list[bytes], new_lines: list[bytes],
+               first_line: int, last_line: int) -> list[tuple[int, Statement]]:
+    """Statements of ``old`` found unchanged, in order, in ``new_lines[first_line:last_line]``.
+
+    Each as (its first line in the new source, the old statement). Only text
+    that starts where an old statement started is compared; a false match
+    (the same text inside a new string) leaves a gap that does not parse.
+    """
+    firsts: dict[bytes, list[tuple[int, Statement]]] = {}
+    for index, statement in enumerate(old):
+        firsts.setdefault(old_lines[statement.start - 1], []).append((index, statement))
+    found: list[tuple[int, Statement]] = []
+    last, free = -1, first_line - 1  # the last old index taken; the first free line (0-based)
+    for number in [n for n in range(first_line - 1, last_line) if new_lines[n] in firsts]:
+        if number < free:
+            continue
+        for index, statement in firsts[new_lines[number]]:
+            length = statement.end - statement.start + 1
+            if (index > last and number + length <= last_line and new_lines[number:number + length]
+                    == old_lines[statement.start - 1:statement.end]):
+                found.append((number + 1, statement))
+                last, free = index, number + length
+                break
+    return found
+
+
+def _parse_gap(lines: list[bytes], first: int, last: int, path: str, encoding: str
+               ) -> tuple[list[ast.stmt], int]:
+    """The statements on ``lines`` ``first`` to ``last`` (1-based), parsed alone, and the
+    line offset of their numbers; ``_NOT_PARSED`` if they do not parse alone."""
+    try:
+        return ast.parse(b"".join(lines[first - 1:last]).decode(encoding), path).body, first - 1
+    except (SyntaxError, UnicodeDecodeError):
+        return _NOT_PARSED, first - 1
 
 
 def _encoding(source: bytes) -> str:

@@ -153,8 +153,11 @@ def test_recompile_after_random_edits_equals_a_fresh_compile():
     rng = random.Random(13)
     _, info = _compiler.compile_module(b"".join(lines), path)
     edits = 0
-    while edits < 60:
+    while edits < 80:
         new = list(lines)
+        if rng.random() < 0.3:  # a second edit elsewhere in the same save
+            second = rng.randrange(3, len(new))
+            new[second] = new[second].replace(b"return", b"return  ")
         at = rng.randrange(3, len(new))
         kind = rng.choice(["comment", "blank", "delete", "edit", "def", "import"])
         if kind == "comment":
