@@ -75,14 +75,24 @@ def is_enabled() -> bool:
 
 def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
               exclude: Iterable[str] | None = None, *, before_script: bool | None = None,
-              before_command: bool | None = None, before_events: bool | None = None) -> None:
-    """Choose the watched modules and the trigger points.
+              before_command: bool | None = None, before_events: bool | None = None,
+              time_limit: float | None = None) -> None:
+    """Choose the watched modules, the trigger points and the reload time limit.
 
     ``roots``: root folders; ``include``/``exclude``: fnmatch patterns on module
     names. ``before_script`` (``%run`` in IPython), ``before_command`` (each
     IPython cell or ``qtreload shell`` line) and ``before_events`` (wrapped
     handlers and the event hook) turn each trigger point on or off; None keeps it.
+    ``time_limit``: seconds a reloaded module's top-level code may run before it
+    is interrupted and the reload fails (default 5; 0: no limit; None keeps it).
     """
+    if time_limit is not None:
+        if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)):
+            raise TypeError(f"qtreload.configure: time_limit must be a number of seconds, "
+                            f"not {time_limit!r}")
+        if not time_limit >= 0:
+            raise ValueError(f"qtreload.configure: time_limit must be 0 (no limit) or more, "
+                             f"not {time_limit!r}")
     wanted = {"before_script": before_script, "before_command": before_command,
               "before_events": before_events}
     for key, on in wanted.items():
@@ -93,6 +103,8 @@ def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None 
     for key, on in wanted.items():
         if on is not None:
             switches.set(key, on)
+    if time_limit is not None:
+        reloader.time_limit = time_limit or None
 
 
 def add_class_rule(rule: ClassRule) -> None:
@@ -126,6 +138,9 @@ def connect(signal: Any, handler: Callable, **options: Any) -> Any:
     Connecting twice calls the handler twice, as in Qt. blinker: ``sender=`` and
     ``weak=`` (default True) as in blinker; connecting twice calls it once.
     """
+    if not callable(handler):
+        raise TypeError(f"qtreload.connect: the handler must be callable (a function or a "
+                        f"method), not {handler!r}")
     if isinstance(signal, blinker.Signal):
         return _blinker.connect(signal, handler, **options)
     return _qt.connect(signal, handler, **options)
@@ -134,6 +149,6 @@ def connect(signal: Any, handler: Callable, **options: Any) -> Any:
 def disconnect(signal: Any, handler: Callable) -> None:
     """Undo :func:`connect` for ``handler`` (the original handler, not a wrapper)."""
     if isinstance(signal, blinker.Signal):
-        _blinker.disconnect(signal, handler)
+        _blinker.disconnect(signal, handler)  # not connected: ignored, as blinker does
     else:
         _qt.disconnect(signal, handler)

@@ -45,14 +45,15 @@ def connect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY
     target = current(handler, weak, on_dead)
     call = reloader.call
     func = getattr(handler, "__func__", handler)
-    if inspect.iscoroutinefunction(func):
-        async def receiver(sender: Any, **kwargs: Any) -> Any:
-            current = target()
-            return None if current is None else await call(current, (sender,), kwargs)
-    else:
-        def receiver(sender: Any, **kwargs: Any) -> Any:
-            current = target()
-            return None if current is None else call(current, (sender,), kwargs)
+    async def async_receiver(sender: Any, **kwargs: Any) -> Any:
+        current = target()
+        return None if current is None else await call(current, (sender,), kwargs)
+
+    def sync_receiver(sender: Any, **kwargs: Any) -> Any:
+        current = target()
+        return None if current is None else call(current, (sender,), kwargs)
+
+    receiver = async_receiver if inspect.iscoroutinefunction(func) else sync_receiver
 
     receiver.__name__ = receiver.__qualname__ = getattr(func, "__name__", "receiver")
     connected[key] = receiver
@@ -61,12 +62,15 @@ def connect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY
 
 
 def disconnect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.ANY) -> None:
-    """Disconnect what :func:`connect` connected for ``handler`` (from ``sender``, or all)."""
+    """Disconnect what :func:`connect` connected for ``handler`` (from ``sender``, or all).
+
+    As in blinker, a handler that is not connected is ignored.
+    """
     connected = _receivers.get(signal, {})
     key = handler_key(handler)
     receiver = connected.get(key)
     if receiver is None:
-        raise ValueError(f"qtreload: {handler!r} is not connected to {signal!r}")
+        return  # blinker's rule: disconnecting what is not connected does nothing
     signal.disconnect(receiver, sender=sender)
     if id(receiver) not in signal.receivers:
         del connected[key]

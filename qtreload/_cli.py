@@ -128,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         apply_trigger_flags(args)
         configure_triggers(events=args.events, wrapped=args.wrapped, timers=args.timers)
         if args.roots or args.include or args.exclude:
-            reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
+            try:
+                reloader.configure(roots=args.roots, include=args.include, exclude=args.exclude)
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
         hook = keep_running_on_errors() if args.excepthook else contextlib.nullcontext()
         with hook:
             return run_script(args.script, args.args)
@@ -217,12 +221,15 @@ def _exit_status(code: Any) -> int:
     return 1
 
 
+class _CliHandler(logging.StreamHandler):
+    """The handler ``run`` adds to the "qtreload" logger (added once)."""
+
+
 def _log_to_stderr(level: int) -> None:
     """Show qtreload's own log lines (each reload, each failure) on stderr, once."""
-    if not any(getattr(h, "qtreload_cli", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _CliHandler) for h in log.handlers):
+        handler = _CliHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
-        handler.qtreload_cli = True
         log.addHandler(handler)
     log.setLevel(level)
     log.propagate = False
@@ -274,11 +281,13 @@ def _drive_demo(source: Path, work: Path, screenshots: bool) -> int:
     importlib.invalidate_caches()
     window = importlib.import_module("main").build_window()
     window.show()
-    QTest.qWaitForWindowExposed(window)
+    # PyQt5's stubs declare QTest's static methods with a `self` parameter, so
+    # mypy takes the widget for `self`: hence the two narrow ignores.
+    QTest.qWaitForWindowExposed(window)  # type: ignore[call-overload]
 
     def click() -> str:
         with contextlib.redirect_stdout(io.StringIO()) as out:
-            QTest.mouseClick(window.add_button, Qt.LeftButton)
+            QTest.mouseClick(window.add_button, Qt.MouseButton.LeftButton)  # type: ignore[call-overload]
             app.processEvents()
         return out.getvalue().strip()
 

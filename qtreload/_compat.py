@@ -16,6 +16,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 #: ``QT_API`` value -> the binding's top-level package, in the order tried.
 BINDINGS: dict[str, str] = {"pyqt5": "PyQt5", "pyqt6": "PyQt6", "pyside6": "PySide6"}
@@ -76,8 +77,8 @@ from qtpy import QtCore  # noqa: E402
 
 PYQT = API.startswith("pyqt")
 PYSIDE = not PYQT
-QT_VERSION: str = qtpy.QT_VERSION
-BINDING_VERSION: str = qtpy.PYQT_VERSION if PYQT else qtpy.PYSIDE_VERSION
+QT_VERSION: str = qtpy.QT_VERSION or ""
+BINDING_VERSION: str = (qtpy.PYQT_VERSION if PYQT else qtpy.PYSIDE_VERSION) or ""
 
 QCoreApplication = QtCore.QCoreApplication
 QEvent = QtCore.QEvent
@@ -91,8 +92,7 @@ Signal = QtCore.Signal
 Slot = QtCore.Slot
 Property = QtCore.Property
 #: The type of a signal bound to an instance (``obj.clicked``).
-_core = importlib.import_module(f"{BINDING}.QtCore")
-BoundSignal: type = _core.pyqtBoundSignal if PYQT else _core.SignalInstance
+BoundSignal = QtCore.SignalInstance  # qtpy's name for PyQt's pyqtBoundSignal too
 #: The metaclass of every class the binding wraps (sip's or shiboken's).
 wrappertype: type = type(QObject)
 #: The function attribute where the binding's slot decorator keeps the slot signature.
@@ -114,6 +114,31 @@ else:
 
 #: Where other Qt names are found on first use (so ``import qtreload`` loads only QtCore).
 _LAZY_MODULES = ("QtWidgets", "QtGui", "QtTest")
+
+if TYPE_CHECKING:  # what ``__getattr__`` below hands out, for type checkers (mypy: PyQt5)
+    from qtpy.QtGui import QAction as QAction
+    from qtpy.QtGui import QColor as QColor
+    from qtpy.QtGui import QFontMetrics as QFontMetrics
+    from qtpy.QtTest import QTest as QTest
+    from qtpy.QtWidgets import QAbstractItemView as QAbstractItemView
+    from qtpy.QtWidgets import QApplication as QApplication
+    from qtpy.QtWidgets import QCheckBox as QCheckBox
+    from qtpy.QtWidgets import QDialog as QDialog
+    from qtpy.QtWidgets import QDialogButtonBox as QDialogButtonBox
+    from qtpy.QtWidgets import QHBoxLayout as QHBoxLayout
+    from qtpy.QtWidgets import QHeaderView as QHeaderView
+    from qtpy.QtWidgets import QLabel as QLabel
+    from qtpy.QtWidgets import QMainWindow as QMainWindow
+    from qtpy.QtWidgets import QMenu as QMenu
+    from qtpy.QtWidgets import QMenuBar as QMenuBar
+    from qtpy.QtWidgets import QPlainTextEdit as QPlainTextEdit
+    from qtpy.QtWidgets import QPushButton as QPushButton
+    from qtpy.QtWidgets import QSplitter as QSplitter
+    from qtpy.QtWidgets import QStatusBar as QStatusBar
+    from qtpy.QtWidgets import QTreeWidget as QTreeWidget
+    from qtpy.QtWidgets import QTreeWidgetItem as QTreeWidgetItem
+    from qtpy.QtWidgets import QVBoxLayout as QVBoxLayout
+    from qtpy.QtWidgets import QWidget as QWidget
 
 
 def __getattr__(name: str) -> object:

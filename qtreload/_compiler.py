@@ -22,6 +22,7 @@ from __future__ import annotations
 import __future__
 
 import ast
+import dataclasses
 import io
 import tokenize
 import types
@@ -87,20 +88,14 @@ class Statement:
             return self
         consts = tuple(next(codes) if isinstance(c, types.CodeType) else c
                        for c in self.code.co_consts)  # type: ignore[union-attr]
-        return _replace(self, code=self.code.replace(co_consts=consts))  # type: ignore[union-attr]
+        return dataclasses.replace(self, code=self.code.replace(co_consts=consts))  # type: ignore[union-attr]
 
     def shifted(self, delta: int) -> Statement:
         """The same statement ``delta`` lines further down (code included)."""
         if not delta:
             return self
         code = None if self.code is None else shift_code(self.code, delta)
-        return _replace(self, start=self.start + delta, end=self.end + delta, code=code)
-
-
-def _replace(statement: Statement, **changes: object) -> Statement:
-    values = {name: getattr(statement, name) for name in Statement.__dataclass_fields__}
-    values.update(changes)
-    return Statement(**values)  # type: ignore[arg-type]
+        return dataclasses.replace(self, start=self.start + delta, end=self.end + delta, code=code)
 
 
 @dataclass(frozen=True)
@@ -261,7 +256,7 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
         if statement.kind == "string" and (statement.code is None) == (index == 0):
             if index == 0:
                 return compile_module(source, path)[1]  # a string became the docstring
-            kept[index] = _replace(statement, code=None)  # no longer the docstring
+            kept[index] = dataclasses.replace(statement, code=None)  # no longer the docstring
     changed = imported ^ previous.imported
     if changed:
         # A name now imported, or no longer: the statements that mention it
@@ -433,7 +428,7 @@ def _compile_statements(body: Sequence[ast.stmt], scans: list[_Scan], lines: lis
 def _recompiled(statement: Statement, path: str, context: _Context) -> Statement:
     """``statement`` compiled again, for another ``context``."""
     code, _ = _compile_piece(statement.key.decode(context.encoding), path, context)
-    return _replace(statement, code=shift_code(code, statement.start - 1))
+    return dataclasses.replace(statement, code=shift_code(code, statement.start - 1))
 
 
 def _compile_piece(text: str, path: str, context: _Context) -> tuple[types.CodeType, bool]:

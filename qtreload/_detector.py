@@ -182,7 +182,7 @@ class InotifyDetector(ChangeDetector):
                 if self._add_wd(d):
                     self._unpoll(d)
                 else:
-                    self._fallback.watch(path)
+                    self._poller().watch(path)
 
     def unwatch(self, path: str) -> None:
         d, name = os.path.split(path)
@@ -192,7 +192,7 @@ class InotifyDetector(ChangeDetector):
         names.discard(name)
         self._dirty.discard(path)
         if d in self._polled:
-            self._fallback.unwatch(path)
+            self._poller().unwatch(path)
         if names:
             return
         del self._dirs[d]
@@ -273,18 +273,23 @@ class InotifyDetector(ChangeDetector):
         self._polled.add(d)
         self._fallback = fallback
 
+    def _poller(self) -> PollingDetector:
+        """The polling fallback: it exists while any directory is polled."""
+        assert self._fallback is not None, "no directory is polled"
+        return self._fallback
+
     def _unpoll(self, d: str) -> None:
         """Move *d* from polling to its new inotify watch."""
         paths = self._paths(d)
         for path in paths:
-            self._fallback.unwatch(path)
+            self._poller().unwatch(path)
         self._dirty |= paths  # they may have changed before the watch existed
         self._forget_polled(d)
 
     def _forget_polled(self, d: str) -> None:
         self._polled.discard(d)
         if not self._polled:
-            self._fallback.close()
+            self._poller().close()
             self._fallback = None
 
 

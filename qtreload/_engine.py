@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.abc
 import logging
 import os
+import stat
 import sys
 import threading
 import time
@@ -24,7 +25,7 @@ from ._detector import ChangeDetector, make_detector
 from ._hotswap import ClassRule, MemberRule
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._tracebacks import user_exc_info
-from ._transaction import ReloadTransaction
+from ._transaction import KeepRule, ReloadPolicy, ReloadTransaction
 from ._trim import call_trimmed
 from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint, read_source
 
@@ -33,6 +34,10 @@ log = logging.getLogger("qtreload")
 _get_ident = threading.get_ident
 
 _EMPTY = fingerprint(b"")
+
+#: Seconds a reloaded module's top-level code may run before it is interrupted and
+#: the reload fails (``qtreload.configure(time_limit=...)``; 0 or None: no limit).
+DEFAULT_TIME_LIMIT = 5.0
 
 #: How long a reload waits for wrapped calls running in other threads to finish
 #: before it is deferred to the next check (the waiting thread is blocked meanwhile).
@@ -65,6 +70,8 @@ class Reloader:
         self.config = WatchConfig()
         self.rules: list[ClassRule] = []
         self.member_rules: list[MemberRule] = []
+        self.keep_rules: list[KeepRule] = []
+        self.time_limit: float | None = DEFAULT_TIME_LIMIT
         self.listeners: list[Callable[[ReloadReport], None]] = []
         self._detector_kind = detector
         self._detector: ChangeDetector | None = None
@@ -141,9 +148,14 @@ class Reloader:
         not yet checked, live closures); newly watched ones start from their
         file as it is now.
         """
+        roots, include, exclude = (_listed(what, value) for what, value in
+                                   (("roots", roots), ("include", include), ("exclude", exclude)))
+        for root in roots or ():
+            if not os.path.isdir(root):
+                raise ValueError(f"qtreload.configure: root {root!r} is not an existing folder")
         with self._lock:
             if roots is not None:
-                self.config.roots = [os.fspath(r) for r in roots]
+                self.config.roots = roots
             if include is not None:
                 self.config.include = list(include)
             if exclude is not None:
@@ -237,26 +249,33 @@ class Reloader:
         tid = _get_ident()
         if self._reloading_thread == tid:
             return NOTHING  # module-level code of a reloading module: no recursion
-        with self._lock:
-            # Busy from before the detector is drained: a call in another thread
-            # that finds nothing pending any more then waits for this check.
-            was_busy, self._busy = self._busy, True
-            try:
-                if self._new_imports:
-                    self._new_imports = False
-                    names, self._imported = self._imported, set()
-                    self._sync_modules(names)
-                changed = self._read_changes() or self._news
-                self._news = False
-                for name in forced:
-                    self._force(name)
-                    changed = True
-                stale = self._stale()
-                if not changed or not stale:
-                    return NOTHING
-                return self._run(stale)
-            finally:
-                self._busy = was_busy
+        wait = (self.time_limit or DEFAULT_TIME_LIMIT) + INFLIGHT_TIMEOUT + 1.0
+        if not self._lock.acquire(timeout=wait):
+            # A reload stuck where it cannot be interrupted (a C call that blocks):
+            # never wait for it without bound.
+            log.warning("qtreload: a reload in another thread has run for more than %g s; "
+                        "this call goes ahead without waiting for it", wait)
+            return NOTHING
+        # Busy from before the detector is drained: a call in another thread
+        # that finds nothing pending any more then waits for this check.
+        was_busy, self._busy = self._busy, True
+        try:
+            if self._new_imports:
+                self._new_imports = False
+                names, self._imported = self._imported, set()
+                self._sync_modules(names)
+            changed = self._read_changes() or self._news
+            self._news = False
+            for name in forced:
+                self._force(name)
+                changed = True
+            stale = self._stale()
+            if not changed or not stale:
+                return NOTHING
+            return self._run(stale)
+        finally:
+            self._busy = was_busy
+            self._lock.release()
 
     def _stale(self) -> dict[WatchedModule, bytes]:
         """The modules to reload: new content on disk, and not a known failure.
@@ -298,7 +317,9 @@ class Reloader:
         other modules' saves), and the error is logged once, naming the files.
         """
         try:
-            return ReloadTransaction(stale, self._modules, self.rules, self.member_rules).run()
+            policy = ReloadPolicy(tuple(self.rules), tuple(self.member_rules),
+                                  tuple(self.keep_rules), self.time_limit)
+            return ReloadTransaction(stale, self._modules, policy).run()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
@@ -352,12 +373,13 @@ class Reloader:
     def _read(self, record: WatchedModule) -> bool:
         """Read ``record``'s file; True if it holds content not yet tried."""
         source = read_source(record.path)
-        if not source and record.fingerprint != _EMPTY:
+        if source is None or (not source and record.fingerprint != _EMPTY):
             # Gone, or caught half-way through an in-place save (truncated, not
             # yet written): not a new version of the module.
             if not record.deleted:
                 record.deleted = True
-                what = "was deleted" if source is None else "is empty (a save in progress?)"
+                what = ("is empty (a save in progress?)" if source is not None
+                        else _unreadable(record.path))
                 log.warning("qtreload: %s %s; %s keeps running its last good code",
                             record.path, what, record.name)
             return False
@@ -382,8 +404,7 @@ class Reloader:
         self._read(record)
         record.failed, record.blocked_by = None, frozenset()  # asked for: try it again
         if record.disk is None and not record.deleted:
-            with open(record.path, "rb") as f:
-                record.disk = f.read()
+            record.disk = read_source(record.path)
 
     # -- the watch list -------------------------------------------------------
 
@@ -419,7 +440,7 @@ class Reloader:
         already differs from what it runs.
         """
         if names is None:
-            modules = dict(sys.modules)
+            modules: dict[str, types.ModuleType | None] = dict(sys.modules)
             for name, record in list(self._modules.items()):
                 if not record.runs_in(modules.get(name)):
                     self._forget(name)  # gone, or re-imported: another module object
@@ -432,10 +453,10 @@ class Reloader:
             self._known |= names
             modules = {name: sys.modules.get(name) for name in names}
             for name, module in modules.items():
-                record = self._modules.get(name)
+                known = self._modules.get(name)
                 if module is None and self._imported is not None:
                     self._imported.add(name)  # still importing: look again next time
-                elif record is not None and not record.runs_in(module):
+                elif known is not None and not known.runs_in(module):
                     self._forget(name)  # re-imported: another module object
         for name, module in modules.items():
             if name in self._modules or name in self._ignored or module is None:
@@ -449,9 +470,10 @@ class Reloader:
             info = self._compiled.pop(name, None)
             source = info.source if info is not None else None
             disk = read_source(path)
-            if source is None and disk is None:
+            runs = source or disk
+            if runs is None:
                 continue
-            record = WatchedModule.from_source(name, module, path, source or disk, info)
+            record = WatchedModule.from_source(name, module, path, runs, info)
             self._modules[name] = record
             self._by_path.setdefault(path, []).append(name)
             if source is not None and disk is not None:
@@ -473,6 +495,37 @@ class Reloader:
         with self._lock:
             self._sync()
             return dict(self._modules)
+
+
+def _unreadable(path: str) -> str:
+    """Why the file at ``path`` gave no source: deleted, or not a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "was deleted"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a FIFO, socket or device?): skipped"
+    return "cannot be read"
+
+
+def _listed(what: str, values: Iterable[Any] | None) -> list[str] | None:
+    """``values`` as a list of strings; a lone string or path is a ``TypeError``, not letters."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, os.PathLike)):
+        raise TypeError(f"qtreload.configure: {what} must be a list of "
+                        f"{'folders' if what == 'roots' else 'patterns'}, not the single "
+                        f"{type(values).__name__} {values!r} (write [{values!r}])")
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(f"qtreload.configure: {what} must be a list, not {values!r}") from None
+    if what == "roots":
+        items = [os.fspath(item) if isinstance(item, os.PathLike) else item for item in items]
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"qtreload.configure: each of {what} must be a str, not {item!r}")
+    return items
 
 
 def _log_failure(failure: ReloadFailure) -> None:

@@ -43,14 +43,15 @@ from ._triggers import BEFORE_EVENTS, Trigger, switches
 log = logging.getLogger("qtreload")
 
 #: User input that may run a handler: the check runs before each of these.
+_E = QEvent.Type
 INPUT_EVENTS: frozenset[int] = frozenset({
-    QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick,
-    QEvent.MouseMove, QEvent.HoverEnter, QEvent.HoverMove, QEvent.HoverLeave,
-    QEvent.Enter, QEvent.Leave, QEvent.KeyPress, QEvent.Shortcut, QEvent.Wheel,
-    QEvent.DragEnter, QEvent.DragMove, QEvent.DragLeave, QEvent.Drop,
+    _E.MouseButtonPress, _E.MouseButtonRelease, _E.MouseButtonDblClick,
+    _E.MouseMove, _E.HoverEnter, _E.HoverMove, _E.HoverLeave,
+    _E.Enter, _E.Leave, _E.KeyPress, _E.Shortcut, _E.Wheel,
+    _E.DragEnter, _E.DragMove, _E.DragLeave, _E.Drop,
 })
 #: ``QTimer`` timeouts (not zero-delay single shots, which Qt posts as calls).
-TIMER_EVENTS: frozenset[int] = frozenset({QEvent.Timer})
+TIMER_EVENTS: frozenset[int] = frozenset({_E.Timer})
 
 
 class EventHook(QObject):
@@ -69,8 +70,8 @@ class EventHook(QObject):
         self.events = frozenset(events)
         self.enabled = switches.before_events
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.enabled and event.type() in self.events:
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        if self.enabled and event is not None and event.type() in self.events:
             try:
                 self.check()
             except Exception:
@@ -129,7 +130,7 @@ def install(timers: bool = False, check: Callable[[], Any] | None = None) -> Non
     if app is not None:
         _attach(app)
     else:
-        QCoreApplication.__init__ = _init_then_attach
+        QCoreApplication.__init__ = _init_then_attach  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:

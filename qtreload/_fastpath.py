@@ -166,23 +166,23 @@ def _behaves_as_full_run(info: ModuleInfo, run: list[int], removed: frozenset[st
     read_by: dict[str, set[int]] = {}
     used: set[str] = set()  # read in any way while running (as a base, in an annotation)
     for index, statement in enumerate(statements):
-        for name in statement.binds:
-            bound_at.setdefault(name, []).append(index)
-        for name in statement.loads:
-            read_by.setdefault(name, set()).add(index)
+        for bound in statement.binds:
+            bound_at.setdefault(bound, []).append(index)
+        for read in statement.loads:
+            read_by.setdefault(read, set()).add(index)
         used |= statement.bases | statement.quiet
     if any(index >= first for index in bound_at.get(STAR, ())):
         return False  # ``import *`` after the change may rebind anything
-    for name in removed:
+    for gone in removed:
         # Gone for good: nothing else binds it or reads it while running.
-        if name in bound_at or name in read_by or name in used or name in global_names:
+        if gone in bound_at or gone in read_by or gone in used or gone in global_names:
             return False
     for index in run:
         statement = statements[index]
         name = statement.name
         # Its object is its own: bound only here, never rebound at run time,
         # and no other top-level code reads it while running (except as a base class).
-        if bound_at.get(name) != [index] or name in global_names:
+        if name is None or bound_at.get(name) != [index] or name in global_names:
             return False
         if read_by.get(name, set()) - {index}:
             return False

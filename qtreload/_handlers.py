@@ -24,7 +24,7 @@ def bound_method(handler: Any) -> bool:
             and not isinstance(handler.__self__, (types.ModuleType, type(None))))
 
 
-def handler_key(handler: Callable) -> Any:
+def handler_key(handler: Any) -> Any:
     """Identity of a handler, as blinker's ``make_id``: bound methods by function and self."""
     if isinstance(handler, types.MethodType):
         return (id(handler.__func__), id(handler.__self__))

@@ -27,8 +27,15 @@ from ._report import ReloadWarning
 from ._trim import call_trimmed
 
 #: A class rule looks at (old class, new class) and yields (reason, fatal).
-#: ``fatal`` means the live class cannot be patched: a restart is needed.
-ClassRule = Callable[[type, type], Iterable[tuple[str, bool]]]
+#: ``fatal`` True means the live class cannot be patched: a restart is needed, and
+#: new code gets the new class. :data:`PARTIAL` means a restart is needed for what
+#: the rule names, and the rest (method code, other attributes) is applied to the
+#: live class all the same, which stays the class of old and new objects.
+ClassRule = Callable[[type, type], Iterable[tuple[str, Any]]]
+
+#: A class rule's verdict: restart needed for part of the change; the live class
+#: takes the rest (its member rules keep what it must keep).
+PARTIAL = "partial"
 
 #: A member rule looks at (old class, new class, member name): True when the live
 #: class keeps that member exactly as it is (present or absent), whatever the new
@@ -54,6 +61,9 @@ _keepalive: dict[int, Any] = {}
 # revives the same object, which connections made before the removal still hold.
 _removed_members: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
 _REVIVABLE = (types.FunctionType, staticmethod, classmethod, property)
+
+# Per live class: the restart-needed reasons of PARTIAL verdicts already reported.
+_reported: weakref.WeakKeyDictionary[type, set[str]] = weakref.WeakKeyDictionary()
 
 
 def kept_alive() -> int:
@@ -112,6 +122,11 @@ def _cells(func: types.FunctionType) -> dict[str, types.CellType]:
     return dict(zip(func.__code__.co_freevars, func.__closure__ or (), strict=True))
 
 
+def _code_name(code: types.CodeType) -> str:
+    """The qualified name of a code object (``co_qualname`` exists from Python 3.11)."""
+    return getattr(code, "co_qualname", code.co_name)
+
+
 def _cell_value(cell: types.CellType) -> Any:
     try:
         return cell.cell_contents
@@ -134,6 +149,7 @@ class HotSwap:
         self._module = ""  # the module whose edits are being planned
         self._undo: list[tuple[str, Any, Any, Any]] = []
         self._displaced: list[Any] = []
+        self._retyped: set[int] = set()  # instances planned to take the live class
         self.warnings: list[ReloadWarning] = []
         #: After a failed :meth:`apply`: the module whose edit raised.
         self.failed_module: str | None = None
@@ -178,7 +194,8 @@ class HotSwap:
             self._pair(new, old)
             self._class_pairs.append((module, old, new))
             if isinstance(old, enum.EnumMeta) and isinstance(new, enum.EnumMeta):
-                for name, member in new.__members__.items():
+                members: dict[str, enum.Enum] = dict(new.__members__)
+                for name, member in members.items():
                     previous = old.__members__.get(name)
                     if previous is not None:
                         self._pair(member, previous)  # members keep their identity
@@ -213,10 +230,14 @@ class HotSwap:
                 reasons = [(r, True) for r in _standard_rules(old, new, self.mapped)]
                 for rule in self._rules:
                     reasons.extend(rule(old, new))
-                fatal = any(f for _, f in reasons)
-                for reason, is_fatal in reasons:
-                    self._warn(module, old.__qualname__, reason, is_fatal)
-                if fatal:
+                reported = _reported.setdefault(old, set())
+                for reason, verdict in reasons:
+                    if verdict is PARTIAL and reason in reported:
+                        continue  # the live class still waits for the restart: said once
+                    self._warn(module, old.__qualname__, reason, bool(verdict))
+                    if verdict is PARTIAL:
+                        self._edit("call", functools.partial(reported.add, reason), None, None)
+                if any(verdict is True for _, verdict in reasons):
                     # The new class stays for new code; live instances keep the old one.
                     del self._old_for_new[id(new)]
                     self._class_pairs.remove((module, old, new))
@@ -244,17 +265,19 @@ class HotSwap:
         names whose values the run can have changed (None: any).
         """
         self._module = module
-        for old, new in self._function_pairs:
-            if new.__module__ == module:
-                self._plan_function(old, new)
-        for mod, old, new in self._class_pairs:
-            if mod == module:
-                self._plan_class(old, new)
         if names is None:
             values, olds = list(namespace.items()), list(old_ns.items())
         else:
             values = [(name, namespace[name]) for name in names if name in namespace]
             olds = [(name, old_ns[name]) for name in names if name in old_ns]
+        for _, value in values:
+            self._plan_instance(value)  # first: class attributes may hold them too
+        for old, new in self._function_pairs:
+            if new.__module__ == module:
+                self._plan_function(old, new)
+        for mod, old_class, new_class in self._class_pairs:
+            if mod == module:
+                self._plan_class(old_class, new_class)
         for name, value in values:
             self._plan_rebind_value(namespace, name, value)
         for name, old in olds:
@@ -290,8 +313,8 @@ class HotSwap:
                 nfree = len(old.__closure__ or ())
                 self._edit("set", old, "__code__", _trampoline_code(nfree))
                 self._edit("set", old, "__defaults__", None)
-            kwdefaults = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
-            self._edit("set", old, "__kwdefaults__", kwdefaults)
+            trampoline = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
+            self._edit("set", old, "__kwdefaults__", trampoline)
             attrs["__wrapped__"] = new  # inspect.signature() shows the real parameters
         else:
             self._edit("set", old, "__code__", new.__code__)
@@ -331,6 +354,7 @@ class HotSwap:
             elif self._swaps_in_place(current, value):
                 continue
             self._plan_container(value)
+            self._plan_instance(value)
             self._edit("attr", old, name, self.mapped(value))
             if _may_be_called(current):
                 self._displaced.append(current)
@@ -341,10 +365,11 @@ class HotSwap:
                     self._displaced.append(current)
                 if isinstance(current, _REVIVABLE):
                     self._edit("item", removed, name, current)
-        if isinstance(old, enum.EnumMeta):
+        if isinstance(old, enum.EnumMeta) and isinstance(new, enum.EnumMeta):
             self._plan_enum(old, new)
         if "_abc_impl" in old.__dict__:
-            self._edit("call", functools.partial(abc._reset_caches, old), None, None)
+            reset = abc._reset_caches  # type: ignore[attr-defined]  # CPython's; not in typeshed
+            self._edit("call", functools.partial(reset, old), None, None)
 
     def _swaps_in_place(self, current: Any, value: Any) -> bool:
         """Is ``current`` kept as is, because it is (or holds) a paired old object?"""
@@ -404,6 +429,7 @@ class HotSwap:
 
     def _plan_enum(self, old: enum.EnumMeta, new: enum.EnumMeta) -> None:
         # Paired members keep their identity and take their new values.
+        member: enum.Enum
         for member in new.__members__.values():
             previous = self.mapped(member)
             if previous is member:
@@ -428,11 +454,22 @@ class HotSwap:
                            else set(contents))
 
     def _plan_instance(self, value: Any) -> None:
-        """An instance the module created while it ran: give it the live class."""
+        """An instance the module created while it ran: give it the live class.
+
+        Python refuses some slotted layouts that do match (``__weakref__`` after
+        other slots, as attrs makes them): such an instance is replaced by a
+        twin of the live class holding the same values.
+        """
         old_class = self.mapped(type(value))
         if (old_class is not type(value) and self.mapped(value) is value
-                and not isinstance(value, (type, enum.Enum))):
-            self._edit("retype", value, None, old_class)
+                and not isinstance(value, (type, enum.Enum)) and id(value) not in self._retyped):
+            self._retyped.add(id(value))  # the value is held by the namespace: ids stay unique
+            if _can_retype(value, old_class):
+                self._edit("retype", value, None, old_class)
+            else:
+                twin = _twin(value, old_class)
+                if twin is not None:
+                    self._pair(value, twin)
 
     def _plan_rebind_value(self, namespace: dict, name: str, value: Any) -> None:
         self._plan_container(value)
@@ -460,7 +497,7 @@ class HotSwap:
             live = [f for f in _closures.live_functions(code) if f.__code__ is code]
             if live and replacement.co_freevars != code.co_freevars:
                 reason = "closure variables changed; live copies keep the old code"
-                self._warn(module, code.co_qualname, reason, restart=False)
+                self._warn(module, _code_name(code), reason, restart=False)
                 continue
             for func in live:
                 self._edit("set", func, "__code__", replacement)
@@ -468,7 +505,7 @@ class HotSwap:
         for code in unmatched:
             if any(f.__code__ is code for f in _closures.live_functions(code)):
                 reason = "removed or moved among its siblings; live copies keep the old code"
-                self._warn(module, code.co_qualname, reason, restart=False)
+                self._warn(module, _code_name(code), reason, restart=False)
 
     # -- applying -------------------------------------------------------------
 
@@ -603,6 +640,44 @@ def _retype(instance: Any, cls: type) -> None:
     ``__setattr__``; the class of an instance is not its data.
     """
     object.__setattr__(instance, "__class__", cls)
+
+
+def _can_retype(instance: Any, cls: type) -> bool:
+    """Would Python let ``instance`` take the class ``cls``? (Tried on a bare instance.)"""
+    kind = type(instance)
+    if "__slots__" not in kind.__dict__ or any("__del__" in c.__dict__ for c in kind.__mro__[:-1]):
+        return True  # no slots of its own: the layout is its bases', which did not change
+    try:
+        probe = object.__new__(kind)
+    except TypeError:
+        return True  # not a plain object: the hot-swap finds out, and rolls back
+    try:
+        _retype(probe, cls)
+    except TypeError:
+        return False
+    return True
+
+
+def _twin(instance: Any, cls: type) -> Any:
+    """A bare instance of ``cls`` holding ``instance``'s slot values and ``__dict__``; or None."""
+    try:
+        twin: Any = object.__new__(cls)
+        for kind in type(instance).__mro__:
+            for name, slot in vars(kind).items():
+                if not (isinstance(slot, types.MemberDescriptorType) and slot.__objclass__ is kind):
+                    continue
+                try:
+                    value = slot.__get__(instance, kind)
+                except AttributeError:
+                    continue  # never set
+                target = next(vars(c)[name] for c in cls.__mro__
+                              if isinstance(vars(c).get(name), types.MemberDescriptorType))
+                target.__set__(twin, value)
+        if hasattr(instance, "__dict__"):
+            object.__getattribute__(twin, "__dict__").update(instance.__dict__)
+    except Exception:
+        return None
+    return twin
 
 
 def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:

@@ -7,10 +7,14 @@ and rebinding ``from X import NAME`` is guarded by an identity check.
 """
 from __future__ import annotations
 
+import builtins
+import contextlib
 import importlib.util
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(?P<src>[.\w]+)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
@@ -18,6 +22,9 @@ _IMPORT = re.compile(
     re.MULTILINE,
 )
 _ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
+# Blocks whose imports do not run when the module runs: function bodies, ``if TYPE_CHECKING:``.
+_QUIET_BLOCK = re.compile(
+    rb"[ \t]*(?:(?:async[ \t]+)?def[ \t]|if[ \t]+(?:[\w.]+\.)?TYPE_CHECKING[ \t]*:)")
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,10 @@ def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
     package = module if is_package else module.rpartition(".")[0]
     modules: set[str] = set()
     names: list[FromImport] = []
+    quiet = _quiet_lines(source)
     for match in _IMPORT.finditer(source):
+        if match.start() in quiet:
+            continue  # runs later (in a function), or never (for type checkers only)
         if match["src"] is not None:
             base = _resolve(match["src"].decode(), package)
             if base is None:
@@ -66,6 +76,32 @@ def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
     return ModuleImports(frozenset(modules), tuple(names))
 
 
+def _quiet_lines(source: bytes) -> set[int]:
+    """Offsets of the lines inside function bodies and ``if TYPE_CHECKING:`` blocks.
+
+    Read from indentation alone (no parse): a line indented no deeper than a
+    block's header ends the block (so ``else:`` after ``if TYPE_CHECKING:``
+    runs). Text at a shallower indentation inside a string or a bracket ends a
+    block early: its imports then count, which only adds an ordering edge.
+    """
+    quiet: set[int] = set()
+    blocks: list[int] = []  # indentation of the open quiet blocks' headers
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        start, offset = offset, offset + len(line)
+        text = line.lstrip(b" \t")
+        if not text.strip() or text.startswith(b"#"):
+            continue
+        indent = len(line) - len(text)
+        while blocks and blocks[-1] >= indent:
+            blocks.pop()
+        if blocks:
+            quiet.add(start)
+        elif _QUIET_BLOCK.match(line):
+            blocks.append(indent)
+    return quiet
+
+
 def _resolve(name: str, package: str) -> str | None:
     try:
         return importlib.util.resolve_name(name, package) if name.startswith(".") else name
@@ -73,13 +109,23 @@ def _resolve(name: str, package: str) -> str | None:
         return None
 
 
-def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]]) -> list[str]:
+def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]],
+                 started: Mapping[str, int] | None = None) -> list[str]:
     """Order ``stale`` so each module comes after the watched modules it imports.
 
     ``graph`` maps every watched module to the modules it imports. Dependencies
-    through modules that did not change count too. An import cycle is broken
-    deterministically: members of one cycle run in name order.
+    through modules that did not change count too. The members of an import
+    cycle are started in the order they started running at their first import
+    (``started``: module -> rank; modules without one after, in name order):
+    the first one's import statements then run the others when they ask for
+    them (see :func:`imports_seen`), which is the order of a restart.
     """
+    started = started or {}
+
+    def first_started(name: str) -> tuple[int, int, str]:
+        rank = started.get(name)
+        return (0, rank, name) if rank is not None else (1, 0, name)
+
     stale = set(stale)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -119,10 +165,54 @@ def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]]) -> l
                         component.append(member)
                         if member == node:
                             break
-                    order.extend(sorted(m for m in component if m in stale))
+                    order.extend(sorted((m for m in component if m in stale), key=first_started))
 
     for name in sorted(stale):
         if name not in index and name in graph:
             connect(name)
     order.extend(sorted(stale - set(order)))
     return order
+
+
+@contextlib.contextmanager
+def imports_seen(before: Callable[[list[str]], None]) -> Iterator[None]:
+    """While in the block, ``before(names)`` runs ahead of each import statement this thread runs.
+
+    ``names``: the absolute names of the modules the statement may load,
+    parents first (``from . import x`` in ``pkg``: ``pkg``, ``pkg.x``). The
+    reload transaction runs a changed module there, when the code that imports
+    it asks for it, as a restart would. Other threads' imports pass straight
+    through; so do ``importlib.import_module`` calls (they take the plan's order).
+    """
+    original = builtins.__import__
+    owner = threading.get_ident()
+
+    def seen(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+             level: int = 0) -> Any:
+        if threading.get_ident() == owner:
+            target = _absolute(name, globals, level)
+            if target:
+                parts = target.split(".")
+                names = [".".join(parts[: i + 1]) for i in range(len(parts))]
+                names += [f"{target}.{item}" for item in fromlist or () if item != "*"]
+                before(names)
+        return original(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = seen
+    try:
+        yield
+    finally:
+        if builtins.__import__ is seen:
+            builtins.__import__ = original
+
+
+def _absolute(name: str, globals: Any, level: int) -> str | None:
+    if not level:
+        return name
+    if not isinstance(globals, dict):
+        return None
+    package = globals.get("__package__")
+    if package is None:
+        own = str(globals.get("__name__", ""))
+        package = own if "__path__" in globals else own.rpartition(".")[0]
+    return _resolve("." * level + name, package)

@@ -16,9 +16,21 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._compat import BoundSignal, QMetaMethod, QObject, Signal, is_binding_class, wrappertype
+from ._compat import (
+    SLOT_METADATA,
+    BoundSignal,
+    QMetaMethod,
+    QObject,
+    Qt,
+    QThread,
+    Signal,
+    is_binding_class,
+    is_deleted,
+    wrappertype,
+)
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
+from ._hotswap import PARTIAL
 
 log = logging.getLogger("qtreload")
 
@@ -57,10 +69,10 @@ class MethodProxy(QObject):
         receiver = self._receiver()
         if receiver is None:
             receiver = self.parent()
-        if self._name is None:
-            method = types.MethodType(self._func, receiver)
+        if self._func is not None:  # not found by name: the function it was made of
+            method: Callable | None = types.MethodType(self._func, receiver)
         else:
-            method = getattr(receiver, self._name, None)
+            method = getattr(receiver, self.method_name, None)
         if method is None:
             if not self._reported:
                 self._reported = True
@@ -84,7 +96,19 @@ def _checked(get: Getter, name: str) -> Callable:
 
 
 def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
-    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first."""
+    """Connect ``handler`` to a Qt bound signal so each emission checks for reloads first.
+
+    ``type=...UniqueConnection`` for a handler already connected to ``signal``
+    raises ``TypeError``, as the binding does.
+    """
+    _check_signal(signal)
+    if _unique(options.get("type")):
+        for slot in _candidates(handler):
+            try:
+                return signal.connect(slot, **options)  # the same slot: Qt sees it twice
+            except TypeError:
+                raise TypeError(f"qtreload.connect: {handler!r} is already connected to this "
+                                "signal (type=UniqueConnection)") from None
     if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
@@ -114,15 +138,16 @@ def disconnect(signal: BoundSignal, handler: Callable) -> None:
             except TypeError:
                 break
             found = True
-            if isinstance(getattr(slot, "__self__", None), MethodProxy):
-                slot.__self__.setParent(None)
-                slot.__self__.deleteLater()
+            proxy = getattr(slot, "__self__", None)
+            if isinstance(proxy, MethodProxy):
+                proxy.setParent(None)
+                proxy.deleteLater()
                 break
     if not found:
         raise TypeError(f"qtreload: {handler!r} is not connected to this signal")
 
 
-def _candidates(handler: Callable) -> Iterator[Callable]:
+def _candidates(handler: Any) -> Iterator[Callable]:
     key = handler_key(handler)
     if _qobject_method(handler):
         name = getattr(handler, "__name__", None)
@@ -136,24 +161,49 @@ def _candidates(handler: Callable) -> Iterator[Callable]:
             yield slot
 
 
+def _check_signal(signal: Any) -> None:
+    """A ``TypeError`` naming what was expected, at the call, for anything but a bound signal."""
+    if isinstance(signal, BoundSignal):
+        return
+    if isinstance(signal, Signal):
+        raise TypeError(f"qtreload.connect: {signal!r} is a class's signal, not bound to an "
+                        "object: connect the signal of an instance (button.clicked, not "
+                        "QPushButton.clicked)")
+    raise TypeError(f"qtreload.connect: expected a Qt bound signal (button.clicked) or a "
+                    f"blinker.Signal, not {signal!r}")
+
+
+_UNIQUE_KIND: Any = Qt.ConnectionType.UniqueConnection  # an int, or an enum with .value
+_UNIQUE = int(getattr(_UNIQUE_KIND, "value", _UNIQUE_KIND))
+
+
+def _unique(kind: Any) -> bool:
+    """Does the connection type ``kind`` (an enum, an int, or None) ask for a unique one?"""
+    return kind is not None and bool(int(getattr(kind, "value", kind)) & _UNIQUE)
+
+
 def _qobject_method(handler: Any) -> bool:
     """A QObject's method (Python or C++): connected through a proxy that dies with it."""
     return bound_method(handler) and isinstance(handler.__self__, QObject)
 
 
-def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
+def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
     """What makes a change to a Python subclass of a Qt class unsafe to apply live.
 
     Qt builds a class's meta-object (signals, slots, properties) once, at class
     creation: adding a ``pyqtSignal`` to a live class segfaults on connect, and
-    new or changed slots and properties are invisible to Qt (facts §7).
+    new or changed slots and properties are invisible to Qt (docs/binding-facts.md).
+    So a meta-object change needs a restart, but only for those members: the
+    live class takes the new method code and the rest (:data:`PARTIAL`), while
+    :func:`qt_meta_member_rule` keeps its signals and slots as Qt knows them.
     """
     if not isinstance(old, wrappertype) or not hasattr(old, "staticMetaObject"):
         return
     before, after = _meta_members(old), _meta_members(new)
     for member in sorted(before ^ after):
         change = "added" if member in after else "removed"
-        yield f"Qt meta-object {member} {change}: Qt cannot change a live class", True
+        yield (f"Qt meta-object {member} {change}: the class takes the new method code, but "
+               "Qt cannot change a live class's signals, slots and properties", PARTIAL)
     qt_base = next(b for b in old.__mro__ if is_binding_class(b))
     for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
         if callable(getattr(qt_base, name, None)) and not name.startswith("__"):
@@ -161,7 +211,7 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, bool]]:
                    "called it keep the C++ version (sip caches it)", False)
 
 
-def _meta_members(cls: type) -> set[str]:
+def _meta_members(cls: Any) -> set[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}
@@ -176,18 +226,31 @@ def _meta_members(cls: type) -> set[str]:
     return members
 
 
-def qt_signal_rule(old: type, new: type, name: str) -> bool:
-    """A live Qt class keeps its signals: never replaced, added or removed by a reload.
+def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
+    """A live Qt class keeps its signals and slots as Qt knows them.
 
-    PyQt5 uses a class's signal objects without owning them: a connection made
-    before a save that replaced ``cls.sig`` reads freed memory at the next
-    emission (docs/binding-facts.md, "Signals belong to the live class"). An
-    unchanged signal needs nothing; a changed one is a meta-object change,
+    Signals are never replaced, added or removed: PyQt5 uses a class's signal
+    objects without owning them, so a connection made before a save that
+    replaced ``cls.sig`` reads freed memory at the next emission
+    (docs/binding-facts.md, "Signals belong to the live class"). A slot the
+    new class no longer has stays too, since Qt's meta-object still calls it.
+    An unchanged signal needs nothing; a changed one is a meta-object change,
     reported as restart needed by :func:`qt_class_rule`.
     """
-    return isinstance(old.__dict__.get(name), Signal) or isinstance(
-        new.__dict__.get(name), Signal)
+    current, value = old.__dict__.get(name), new.__dict__.get(name)
+    if isinstance(current, Signal) or isinstance(value, Signal):
+        return True
+    return value is None and hasattr(current, SLOT_METADATA)
+
+
+def qt_keep_rule(value: Any) -> str | None:
+    """A running ``QThread`` a reload drops must stay alive: destroying one aborts the app."""
+    if isinstance(value, QThread) and not is_deleted(value) and value.isRunning():
+        return ("a running QThread was dropped by the reload (replaced, or made by a failed "
+                "save); it is kept alive and keeps running: destroying it would abort the app")
+    return None
 
 
 reloader.rules.append(qt_class_rule)
-reloader.member_rules.append(qt_signal_rule)
+reloader.keep_rules.append(qt_keep_rule)
+reloader.member_rules.append(qt_meta_member_rule)

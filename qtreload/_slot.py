@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +23,15 @@ def autoreload_slot(*args: Any, name: str | None = None, result: Any = None) -> 
     if len(args) == 1 and _is_handler(args[0]) and name is None and result is None:
         return _wrap(args[0], None)
     slot_types = args
+    for kind in slot_types:
+        if not isinstance(kind, (type, str)):
+            raise TypeError(f"autoreload_slot: expected a function to decorate, or slot types "
+                            f"(int, str, 'QString', ...), not {kind!r}")
 
     def decorate(func: Any) -> Any:
+        if not _is_handler(func):
+            raise TypeError(f"autoreload_slot: expected a function, method, staticmethod or "
+                            f"classmethod to decorate, not {func!r}")
         return _wrap(func, (slot_types, name, result))
 
     return decorate
@@ -49,7 +55,7 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
     return wrapper
 
 
-def _checked(func: Callable) -> types.FunctionType:
+def _checked(func: Callable) -> Callable:
     """A function that runs the stale check, then ``func`` with trimmed arguments."""
     call = reloader.call
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule
-from ._imports import FromImport, reload_order
-from ._report import ReloadFailure, ReloadReport, error_lineno
+from ._imports import FromImport, imports_seen, reload_order
+from ._report import ReloadFailure, ReloadReport, ReloadWarning, error_lineno
+from ._timelimit import time_limit
 from ._watch import WatchedModule
 
 _KEEP = frozenset({
@@ -31,13 +33,34 @@ _KEEP = frozenset({
 })
 
 
+#: A keep rule looks at a value a reload drops from a module namespace (replaced
+#: by a good save, or made by a failed one): the reason it must stay alive, or None.
+#: The Qt adapter uses it for running ``QThread`` objects (destroying one aborts).
+KeepRule = Callable[[Any], "str | None"]
+
+# Values kept alive by a keep rule; they live as long as the app.
+_kept: list[Any] = []
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class ReloadPolicy:
+    """The rules and limits a transaction applies (the adapters plug theirs in)."""
+
+    class_rules: tuple[ClassRule, ...] = ()
+    member_rules: tuple[MemberRule, ...] = ()
+    keep_rules: tuple[KeepRule, ...] = ()
+    time_limit: float | None = None  # seconds for each module's code; None: no limit
+
+
 @dataclass
 class _Step:
     record: WatchedModule
     source: bytes
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
-    snapshot: dict | None = None
+    snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
+    started: bool = False  # its run began (it may still be running: a module importing it back)
 
     @property
     def namespace(self) -> dict:
@@ -56,12 +79,14 @@ class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
     def __init__(self, changed: Mapping[WatchedModule, bytes],
-                 watched: Mapping[str, WatchedModule], rules: Iterable[ClassRule],
-                 member_rules: Iterable[MemberRule] = ()) -> None:
+                 watched: Mapping[str, WatchedModule], policy: ReloadPolicy) -> None:
         self._steps = {record.name: _Step(record, source) for record, source in changed.items()}
         self._watched = watched
-        self._rules = list(rules)
-        self._member_rules = list(member_rules)
+        self._policy = policy
+        self._ran: list[_Step] = []  # the steps that ran, in the order they finished
+        self._culprit: _Step | None = None  # the step whose run raised first
+        self._error: BaseException | None = None
+        self._running = False  # a module's code is running (another's may run inside it)
 
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
@@ -74,30 +99,82 @@ class ReloadTransaction:
             if not step.record.imports.modules & self._steps.keys():
                 step.fast = find_chunk(step.record.info, step.info)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
-        order = reload_order(self._steps, graph)
-        ran: list[_Step] = []
-        step = swap = None
+        # sys.modules holds modules in the order they finished their first run (importlib
+        # moves each to the end when it finishes): in a cycle, the last one to finish
+        # is the one whose import started the others.
+        entered = {name: -i for i, name in enumerate(sys.modules)}
+        order = reload_order(self._steps, graph, entered)
+        swap: HotSwap | None = None
         try:
-            for name in order:
-                step = self._steps[name]
-                self._execute(step)
-                ran.append(step)
-            step = None
+            with imports_seen(self._before_import):
+                for name in order:
+                    self._start(self._steps[name])
+            if self._error is not None:
+                raise self._error  # caught by the module that imported it: still a failure
+            order = [step.record.name for step in self._ran]  # as they finished
             swap = self._plan(order)
             swap.apply()
         except BaseException as exc:
-            self._restore(ran + ([step] if step and step.snapshot is not None else []))
+            undone = [step for step in self._steps.values() if step.started]
+            # What the failed run made is dropped (the new namespace).
+            kept = [w for s in undone for w in self._keep_dropped(s, s.namespace, s.snapshot)]
+            self._restore(undone)
             if isinstance(exc, KeyboardInterrupt):
                 raise  # still nothing changed, and the user gets it
             # Any other BaseException (SystemExit, GeneratorExit, the app's own) is
             # a failed reload like any error: reported once, never raised into Qt.
             failed = swap.failed_module if swap is not None else None
-            culprit = step or self._steps.get(failed) or self._steps[order[-1]]
-            return self._failed(culprit, exc)
+            culprit = (self._culprit or (self._steps.get(failed) if failed else None)
+                       or self._steps[order[-1]])
+            return self._failed(culprit, exc, kept)
+        warnings = list(swap.warnings)
         for name in order:
-            step = self._steps[name]
-            step.record.commit(step.source, step.info)
-        return ReloadReport(reloaded=tuple(order), warnings=tuple(swap.warnings))
+            done = self._steps[name]
+            assert done.info is not None  # compiled above
+            done.record.commit(done.source, done.info)
+            # What the good save replaced is dropped (the old namespace's values).
+            warnings += self._keep_dropped(done, done.snapshot, done.namespace)
+        return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings))
+
+    def _keep_dropped(self, step: _Step, dropped: dict, kept: dict) -> list[ReloadWarning]:
+        """Keep alive what the keep rules ask for among ``dropped``'s values not in ``kept``."""
+        rules = self._policy.keep_rules
+        if not rules:
+            return []
+        present = {id(value) for value in kept.values()}
+        names = step.fast.names if step.fast is not None else list(dropped)
+        warnings = []
+        for name in names:
+            value = dropped.get(name, _ABSENT)
+            if value is _ABSENT or id(value) in present:
+                continue
+            for rule in rules:
+                reason = rule(value)
+                if reason:
+                    _kept.append(value)
+                    warnings.append(ReloadWarning(step.record.name, name, reason, False))
+                    break
+        return warnings
+
+    def _start(self, step: _Step) -> None:
+        """Run ``step`` unless it started already (a module importing itself back, in a cycle)."""
+        if step.started:
+            return
+        step.started = True
+        try:
+            self._execute(step)
+        except BaseException as exc:
+            if self._culprit is None:  # the innermost: where the error is
+                self._culprit, self._error = step, exc
+            raise
+        self._ran.append(step)
+
+    def _before_import(self, names: list[str]) -> None:
+        """A module being run imports ``names``: a changed one among them runs now, first."""
+        for name in names:
+            step = self._steps.get(name)
+            if step is not None:
+                self._start(step)
 
     def _execute(self, step: _Step) -> None:
         namespace = step.namespace
@@ -110,10 +187,19 @@ class ReloadTransaction:
                 if key not in _KEEP and not submodule:
                     del namespace[key]
             namespace["__doc__"] = None
-        (step.fast or step.info).run(namespace)
+        run = step.fast if step.fast is not None else step.info
+        assert run is not None  # compiled before any step runs
+        # One watchdog per thread: a module run by another's import statement runs
+        # within the limit of the module that imports it.
+        nested, self._running = self._running, True
+        try:
+            with time_limit(None if nested else self._policy.time_limit):
+                run.run(namespace)
+        finally:
+            self._running = nested
 
     def _plan(self, order: list[str]) -> HotSwap:
-        swap = HotSwap(self._rules, self._member_rules)
+        swap = HotSwap(self._policy.class_rules, self._policy.member_rules)
         steps = [self._steps[name] for name in order]
         for step in steps:
             swap.pair_module(step.record.name, step.snapshot, step.namespace,
@@ -121,6 +207,7 @@ class ReloadTransaction:
         swap.check_classes()
         for step in steps:
             old_info, names = step.record.info, None
+            old_codes: list[types.CodeType] | None
             if step.fast is not None:
                 old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
                 names = step.fast.names  # the fast path changed no other name
@@ -136,10 +223,10 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                names = [(name, name) for name in _public_names(step.snapshot)]
+                pairs = [(name, name) for name in _public_names(step.snapshot)]
             else:
-                names = [(imported.name, imported.alias)]
-            for name, alias in names:
+                pairs = [(imported.name, imported.alias)]
+            for name, alias in pairs:
                 # A name the module no longer defines stays as the importer has it.
                 if name in step.snapshot and name in step.namespace:
                     swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
@@ -176,7 +263,8 @@ class ReloadTransaction:
             namespace.update(step.snapshot)
 
     @staticmethod
-    def _failed(step: _Step, exc: BaseException) -> ReloadReport:
+    def _failed(step: _Step, exc: BaseException,
+                warnings: Iterable[ReloadWarning] = ()) -> ReloadReport:
         path = step.record.path
         failure = ReloadFailure(step.record.name, path, exc, error_lineno(exc, path))
-        return ReloadReport(failures=(failure,))
+        return ReloadReport(failures=(failure,), warnings=tuple(warnings))

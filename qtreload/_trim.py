@@ -47,7 +47,8 @@ def call_trimmed(func: Callable, args: tuple, kwargs: dict) -> Any:
             result = func(*trimmed, **kwargs)
         except TypeError as exc:
             # Raised by the call itself (bad arity), not by the function's body?
-            if exc.__traceback__.tb_next is not None or not trimmed:
+            tb = exc.__traceback__
+            if (tb is not None and tb.tb_next is not None) or not trimmed:
                 raise
             trimmed = trimmed[:-1]
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import stat
 import sys
 import sysconfig
 import types
@@ -31,12 +32,25 @@ def fingerprint(source: bytes) -> bytes:
 
 
 def read_source(path: str) -> bytes | None:
-    """The bytes of the file at ``path`` now, or None if it cannot be read."""
+    """The bytes of the regular file at ``path`` now, or None if it cannot be read.
+
+    Never blocks: the file is opened non-blocking and anything but a regular
+    file (a FIFO put in its place would block ``open`` until a writer comes) is
+    not read.
+    """
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with open(fd, "rb", closefd=False) as f:
             return f.read()
     except OSError:
         return None
+    finally:
+        os.close(fd)
 
 
 def file_fingerprint(path: str) -> bytes | None:
@@ -65,7 +79,7 @@ class WatchConfig:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
-    def source_path(self, name: str, module: types.ModuleType) -> str | None:
+    def source_path(self, name: str, module: object) -> str | None:
         """The real path of ``module``'s source if it is to be watched, else None."""
         if name in MAIN_NAMES or name == "qtreload" or name.startswith("qtreload."):
             return None

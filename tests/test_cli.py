@@ -111,8 +111,16 @@ def app(tmp_path: Path) -> Path:
 def test_run_trigger_points(app: Path, options: list[str], steps: str,
                             expected: list[str]) -> None:
     options = [o.replace("{tmp}", str(app.parent)) for o in options]
+    (app.parent / "elsewhere").mkdir()
     result = python(["-m", "qtreload", "run", *options, str(app), steps], cwd=app.parent)
     assert ok(result) == expected
+
+
+def test_run_with_a_root_that_does_not_exist_says_so(app: Path) -> None:
+    result = python(["-m", "qtreload", "run", "--root", "nowhere", str(app), "p"],
+                    cwd=app.parent)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "root 'nowhere' is not an existing folder" in result.stderr
 
 
 def test_run_logs_what_it_reloaded(app: Path) -> None:

@@ -77,6 +77,21 @@ def test_deleted_file_keeps_the_last_good_code_until_it_comes_back(watched, capl
     assert module.version() == "v2"
 
 
+def test_an_empty_module_deleted_is_reported_deleted_not_raised(project, caplog):
+    """An empty module (an empty ``__init__.py``) whose file goes away: the check
+    used to raise TypeError from the fingerprint of no source at all."""
+    project.write("empty", "")
+    module = project.load("empty")
+    qtreload.check()
+    os.remove(project.path("empty"))
+    assert not qtreload.check()
+    assert qtreload.reloader.watched()[module.__name__].deleted
+    assert any("was deleted" in r.getMessage() for r in caplog.records)
+    project.write("empty", "VALUE = 1\n")
+    assert qtreload.check().reloaded == (module.__name__,)
+    assert module.VALUE == 1
+
+
 def test_file_caught_empty_half_way_through_a_save_is_not_a_new_version(watched, caplog):
     project, module, runs = watched
     path = project.path("watched")

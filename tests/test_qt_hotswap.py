@@ -42,25 +42,36 @@ def test_existing_slot_and_property_run_new_code_as_qt_sees_them(qtbot, project)
     assert fresh.property("level") == 2
 
 
-def test_new_slot_is_restart_needed_and_new_instances_get_it(qtbot, project, caplog):
+def test_new_slot_is_restart_needed_and_the_live_class_takes_the_rest(qtbot, project,
+                                                                      caplog):
     project.write("gauge", WIDGET)
     module = project.load("gauge")
     old_class, gauge = module.Gauge, module.Gauge()
     qtbot.addWidget(gauge)
     project.edit("gauge", "    @pyqtProperty(int)",
-                 "    @pyqtSlot()\n    def extra(self):\n        return None\n\n"
+                 "    @pyqtSlot()\n    def extra(self):\n        return 'extra'\n\n"
                  "    @pyqtProperty(int)")
+    project.edit("gauge", '"slot v1"', '"slot v2"')
     with caplog.at_level(logging.WARNING, logger="qtreload"):
         report = qtreload.check()
     assert [w.restart_needed for w in report.warnings] == [True]
     assert "slot extra()" in report.warnings[0].reason
     assert "restart needed" in caplog.text
-    assert module.Gauge is not old_class  # new code gets the new class...
+    # The live class stays, and takes the method code: the existing slot runs v2...
+    assert module.Gauge is old_class and type(gauge) is old_class
+    assert QMetaObject.invokeMethod(gauge, "describe", Qt.DirectConnection,
+                                    Q_RETURN_ARG(str)) == "slot v2"
+    # ...and the new method is there for Python; Qt's meta-object waits for the restart.
+    assert gauge.extra() == "extra"
     fresh = module.Gauge()
     qtbot.addWidget(fresh)
-    assert fresh.metaObject().indexOfSlot("extra()") >= 0
-    assert type(gauge) is old_class  # ...the live widget keeps working on the old one
+    assert fresh.metaObject().indexOfSlot("extra()") < 0
     assert gauge.property("level") == 1
+    # Another save: the same restart-needed change is not reported again.
+    project.edit("gauge", '"slot v2"', '"slot v3"')
+    assert qtreload.check().warnings == ()
+    assert QMetaObject.invokeMethod(gauge, "describe", Qt.DirectConnection,
+                                    Q_RETURN_ARG(str)) == "slot v3"
 
 
 def test_new_virtual_override_warns_about_the_sip_cache(qtbot, project):

@@ -52,14 +52,14 @@ class ReloadDialog(QDialog):
         self.tree.setHeaderLabels(["Module", "State", "Details"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
-        self.tree.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSortingEnabled(True)
-        self.tree.sortByColumn(0, Qt.AscendingOrder)
+        self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.summary = QLabel()
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
-        self.outcome.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reload_button = QPushButton("Reload selected")
         self.reload_button.setEnabled(False)
         self.reload_button.clicked.connect(self._reload_selected)
@@ -74,7 +74,7 @@ class ReloadDialog(QDialog):
             box.clicked.connect(self._apply_toggles)
             switches.addWidget(box)
         switches.addStretch()
-        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         row = QHBoxLayout()
         row.addWidget(self.reload_button)
@@ -91,7 +91,9 @@ class ReloadDialog(QDialog):
         self._timer.setInterval(self.REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._relay = Relay(reloader, self)
-        self._relay.reported.connect(self._on_report, Qt.QueuedConnection)
+        queued = Qt.ConnectionType.QueuedConnection
+        # PyQt5's stub of connect() omits its connection-type argument.
+        self._relay.reported.connect(self._on_report, queued)  # type: ignore[call-arg]
         self.refresh()
 
     @property

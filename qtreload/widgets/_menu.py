@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._compat import (
+    QAction,
     QMenu,
     QMenuBar,
     QObject,
@@ -19,6 +20,12 @@ from ._states import memory_of
 from ._toggles import Toggle, default_toggles, switch
 
 
+def _add_action(menu: QMenu, text: str) -> QAction:
+    action = QAction(text, menu)
+    menu.addAction(action)
+    return action
+
+
 class _MenuController(QObject):
     """Owned by the submenu: keeps its actions in step with the toggles, owns one dialog."""
 
@@ -28,11 +35,11 @@ class _MenuController(QObject):
         memory_of(reloader)  # remember failures from now on, not only once the dialog opens
         self._toggles = list(default_toggles(reloader) if toggles is None else toggles)
         self.dialog: ReloadDialog | None = None
-        menu.addAction("Reload modules\u2026").triggered.connect(self.open_dialog)
+        _add_action(menu, "Reload modules\u2026").triggered.connect(self.open_dialog)
         menu.addSeparator()
         self._actions = []
         for toggle in self._toggles:
-            action = menu.addAction(toggle.label)
+            action = _add_action(menu, toggle.label)
             action.setCheckable(True)
             action.setEnabled(toggle.set is not None)
             action.setToolTip(toggle.note or toggle.label)

@@ -39,12 +39,13 @@ def enable_notifications(window_or_statusbar: QMainWindow | QStatusBar, timeout_
 
     Calling it again for the same status bar replaces the earlier notifier.
     """
-    bar = window_or_statusbar
-    if isinstance(bar, QMainWindow):
-        bar = bar.statusBar()
+    bar: object = window_or_statusbar
+    if isinstance(window_or_statusbar, QMainWindow):
+        bar = window_or_statusbar.statusBar()
     if not isinstance(bar, QStatusBar):
         raise TypeError(f"expected a QMainWindow or QStatusBar, not {type(bar).__name__}")
-    for old in bar.findChildren(_Notifier, "qtreload-notifier", Qt.FindDirectChildrenOnly):
+    direct = Qt.FindChildOption.FindDirectChildrenOnly
+    for old in bar.findChildren(_Notifier, "qtreload-notifier", direct):
         old.stop()
     ref = weakref.ref(_Notifier(reloader, bar, timeout_ms))
 
