@@ -126,8 +126,8 @@ def main() -> int:
             print(done.stderr, file=sys.stderr)
             return 1
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    print("| modules (in sys.modules) | qtreload: callbacks per cell | %autoreload 2: callbacks per cell "
-          "| whole cell: none / qtreload / %autoreload 2 |")
+    print("| modules (in sys.modules) | qtreload: callbacks per cell "
+          "| %autoreload 2: callbacks per cell | whole cell: none / qtreload / %autoreload 2 |")
     print("|---|---|---|---|")
     for r in rows:
         whole = " / ".join(f"{statistics.median(r[f'cell {k}']):.0f}"
