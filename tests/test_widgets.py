@@ -8,8 +8,8 @@ import threading
 import weakref
 
 import pytest
-from PyQt5.QtCore import QCoreApplication, QEvent, Qt
-from PyQt5.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
+from qtpy.QtCore import QCoreApplication, QEvent, Qt
+from qtpy.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
 
 import qtreload
 from qtreload._triggers import BEFORE_COMMAND, BEFORE_EVENTS, BEFORE_SCRIPT, TRIGGERS, switches
