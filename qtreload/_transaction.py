@@ -22,9 +22,9 @@ from typing import Any
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ClassRule, HotSwap, MemberRule
+from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, imports_seen, public_names, reload_order
-from ._report import ReloadFailure, ReloadReport, ReloadWarning, error_lineno
+from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
 from ._watch import WatchedModule
 
@@ -41,7 +41,6 @@ KeepRule = Callable[[Any], "str | None"]
 
 # Values kept alive by a keep rule; they live as long as the app.
 _kept: list[Any] = []
-_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,11 @@ class _Step:
     @property
     def namespace(self) -> dict:
         return sys.modules[self.record.name].__dict__
+
+
+def _exported(namespace: dict) -> dict[str, Any]:
+    """What ``from module import *`` takes from a module namespace, by name."""
+    return {name: namespace[name] for name in public_names(namespace) if name in namespace}
 
 
 class ReloadTransaction:
@@ -131,7 +135,8 @@ class ReloadTransaction:
             done.record.commit(done.source, done.info)
             # What the good save replaced is dropped (the old namespace's values).
             warnings += self._keep_dropped(done, done.snapshot, done.namespace)
-        return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings))
+        paths = {name: FAST_PATH if self._steps[name].fast else FULL_RUN for name in order}
+        return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings), paths=paths)
 
     def _keep_dropped(self, step: _Step, dropped: dict, kept: dict) -> list[ReloadWarning]:
         """Keep alive what the keep rules ask for among ``dropped``'s values not in ``kept``."""
@@ -142,8 +147,8 @@ class ReloadTransaction:
         names = step.fast.names if step.fast is not None else list(dropped)
         warnings = []
         for name in names:
-            value = dropped.get(name, _ABSENT)
-            if value is _ABSENT or id(value) in present:
+            value = dropped.get(name, ABSENT)
+            if value is ABSENT or id(value) in present:
                 continue
             for rule in rules:
                 reason = rule(value)
@@ -220,14 +225,16 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                pairs = [(name, name) for name in public_names(step.snapshot)]
-            else:
-                pairs = [(imported.name, imported.alias)]
-            for name, alias in pairs:
-                # A name the module no longer defines stays as the importer has it.
-                if name in step.snapshot and name in step.namespace:
-                    swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
-                                     step.namespace[name])
+                # What a restart's ``import *`` gives: the names exported now, not before.
+                old = _exported(step.snapshot)
+                new = _exported(step.namespace)
+                for name in {**old, **new}:
+                    swap.plan_rebind(imported.module, namespace, name,
+                                     old.get(name, ABSENT), new.get(name, ABSENT))
+            # A name the module no longer defines stays as the importer has it.
+            elif imported.name in step.snapshot and imported.name in step.namespace:
+                swap.plan_rebind(imported.module, namespace, imported.alias,
+                                 step.snapshot[imported.name], step.namespace[imported.name])
         return swap
 
     @staticmethod
