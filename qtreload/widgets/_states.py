@@ -1,4 +1,4 @@
-"""What the dialog shows for each watched module: up to date, changed, failed or deleted.
+"""What the dialog shows for each watched module: up to date, changed, failed, waiting, deleted.
 
 Read from the engine's records, the failures it reported, and the files on disk
 (hashed with the engine's own fingerprint, re-hashed only when the detector's
@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 import weakref
+from collections.abc import Mapping
 
 from .._detector import is_racy, stat_signature
 from .._engine import Reloader
@@ -16,6 +17,8 @@ from .._report import ReloadFailure, ReloadReport
 from .._watch import WatchedModule, file_fingerprint
 
 UP_TO_DATE, CHANGED, FAILED, DELETED = "up to date", "changed on disk", "failed", "deleted"
+#: Saved together with a module whose reload failed: it goes in with that one's next good save.
+WAITING = "waiting"
 
 
 class FailureMemory:
@@ -70,11 +73,12 @@ class DiskDigests:
 
 
 def module_state(record: WatchedModule, memory: FailureMemory, disk: DiskDigests,
-                 trusted: bool) -> tuple[str, str, str]:
+                 trusted: bool, waiting: Mapping[str, str]) -> tuple[str, str, str]:
     """(state, details, tooltip) of one watched module.
 
     ``trusted``: the engine is enabled and its detector has nothing pending, so a
     clean record is known to match its file without touching the disk.
+    ``waiting``: why each waiting module waits, as the engine says (``Reloader.waiting()``).
     """
     if trusted and record.disk is None and record.failed is None and not record.deleted:
         return UP_TO_DATE, "", record.path
@@ -84,6 +88,10 @@ def module_state(record: WatchedModule, memory: FailureMemory, disk: DiskDigests
     if digest == record.fingerprint:
         return UP_TO_DATE, "", record.path
     if record.failed is not None and record.failed == digest:
+        if record.blocked_by:
+            culprits = ", ".join(sorted(record.blocked_by))
+            reason = waiting.get(record.name, f"saved with {culprits}, whose save failed")
+            return WAITING, f"waiting for {culprits}", f"{record.path}\n{reason}"
         failure, failed_digest = memory.failures.get(record.name, (None, None))
         if failure is not None and failed_digest == digest:
             return FAILED, failure.short_message, failure.traceback_text
