@@ -22,7 +22,7 @@ from typing import Any
 from . import _closures, _loader
 from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
-from ._hotswap import ClassRule, MemberRule
+from ._hotswap import ClassRule, MemberRule, RegistryRule
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._tracebacks import user_exc_info
 from ._transaction import KeepRule, ReloadPolicy, ReloadTransaction
@@ -71,6 +71,7 @@ class Reloader:
         self.rules: list[ClassRule] = []
         self.member_rules: list[MemberRule] = []
         self.keep_rules: list[KeepRule] = []
+        self.registry_rules: list[RegistryRule] = []
         self.time_limit: float | None = DEFAULT_TIME_LIMIT
         self.listeners: list[Callable[[ReloadReport], None]] = []
         self._detector_kind = detector
@@ -318,7 +319,8 @@ class Reloader:
         """
         try:
             policy = ReloadPolicy(tuple(self.rules), tuple(self.member_rules),
-                                  tuple(self.keep_rules), self.time_limit)
+                                  tuple(self.keep_rules), tuple(self.registry_rules),
+                                  self.time_limit)
             return ReloadTransaction(stale, self._modules, policy).run()
         except KeyboardInterrupt:
             raise

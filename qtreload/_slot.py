@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -56,11 +57,21 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
 
 
 def _checked(func: Callable) -> Callable:
-    """A function that runs the stale check, then ``func`` with trimmed arguments."""
+    """A function that runs the stale check, then ``func`` with trimmed arguments.
+
+    An ``async def`` gets an ``async def`` wrapper: ``inspect.iscoroutinefunction``
+    and frameworks that look at it (blinker's ``send_async``, qasync) see it as one.
+    """
     call = reloader.call
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:
+            return await call(func, args, kwargs)
+
+        return autoreload_wrapper
 
     @functools.wraps(func)
-    def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:
+    def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
         return call(func, args, kwargs)
 
     return autoreload_wrapper

@@ -22,7 +22,7 @@ from typing import Any
 from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ClassRule, HotSwap, MemberRule
+from ._hotswap import ClassRule, HotSwap, MemberRule, RegistryRule
 from ._imports import FromImport, imports_seen, reload_order
 from ._report import ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
@@ -51,6 +51,7 @@ class ReloadPolicy:
     class_rules: tuple[ClassRule, ...] = ()
     member_rules: tuple[MemberRule, ...] = ()
     keep_rules: tuple[KeepRule, ...] = ()
+    registry_rules: tuple[RegistryRule, ...] = ()
     time_limit: float | None = None  # seconds for each module's code; None: no limit
 
 
@@ -139,6 +140,7 @@ class ReloadTransaction:
             done.record.commit(done.source, done.info)
             # What the good save replaced is dropped (the old namespace's values).
             warnings += self._keep_dropped(done, done.snapshot, done.namespace)
+        swap.relink(self._policy.registry_rules, [self._steps[name].namespace for name in order])
         return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings))
 
     def _keep_dropped(self, step: _Step, dropped: dict, kept: dict) -> list[ReloadWarning]:

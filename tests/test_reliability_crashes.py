@@ -627,3 +627,94 @@ def test_restart_needed_qt_class_change_still_swaps_the_method_code(tmp_path):
     only the new signal waits for the restart, reported once (live widgets used to get
     none of the edit)."""
     assert "DONE" in assert_clean_exit(run_script(PARTIAL_SCRIPT, tmp_path))
+
+
+# -- async handlers and blinker's connect_via -----------------------------------------
+
+ASYNC_MODULE = """
+import asyncio
+import qtreload
+
+
+class Base:
+    async def work(self):
+        return "base"
+
+
+class Handler(Base):
+    @qtreload.autoreload_slot
+    async def work(self):
+        await asyncio.sleep(0)
+        return "v1"
+
+
+@qtreload.autoreload_slot
+async def fetch():
+    return "f1"
+"""
+
+
+def test_wrapped_async_def_stays_a_coroutine_function_across_edits(project):
+    """``@autoreload_slot`` on an ``async def``: ``inspect.iscoroutinefunction`` is true,
+    also after an edit that adds ``super()`` (which makes the live method forward to the
+    new one), and awaiting it runs the new code."""
+    import asyncio
+    import inspect
+
+    import qtreload
+
+    project.write("handler", ASYNC_MODULE)
+    module = project.load("handler")
+    handler = module.Handler()
+    assert inspect.iscoroutinefunction(module.fetch)
+    assert inspect.iscoroutinefunction(module.Handler.work)
+    assert asyncio.run(handler.work()) == "v1"
+    project.edit("handler", 'return "v1"', 'return "v2 " + await super().work()')
+    project.edit("handler", 'return "f1"', 'return "f2"')
+    assert qtreload.check().ok
+    for func in (module.fetch, module.Handler.work, module.Handler.work.__wrapped__):
+        assert inspect.iscoroutinefunction(func), func
+    assert asyncio.run(handler.work()) == "v2 base"
+    assert asyncio.run(module.fetch()) == "f2"
+
+
+CONNECT_VIA = """
+import blinker
+from {p}state import CALLS
+
+saved = blinker.Signal()
+named = blinker.signal("{p}named")
+VERSION = "v1"
+
+
+@saved.connect_via(blinker.ANY)
+def on_saved(sender):
+    CALLS.append(("saved", VERSION))
+
+
+@named.connect_via("editor")
+def on_named(sender):
+    CALLS.append(("named", VERSION))
+"""
+
+
+def test_connect_via_handlers_are_called_once_after_several_edits(project):
+    """``@sig.connect_via(ANY)`` (and a named signal with a sender): each full re-run
+    connects the new function; after three edits a send still calls the handler once,
+    with the latest code (it was called once more after each edit)."""
+    import blinker
+
+    import qtreload
+
+    project.write("state", "CALLS = []\n")
+    project.write("handlers", CONNECT_VIA)
+    state, module = project.load("state"), project.load("handlers")
+    named = blinker.signal(project.name("named"))
+    for version in ("v2", "v3", "v4"):
+        project.edit("handlers", 'VERSION = "v', f'VERSION = "{version}"  # "v')
+        assert qtreload.check().ok
+    state.CALLS.clear()
+    module.saved.send("anyone")
+    named.send("editor")
+    named.send("someone else")
+    assert state.CALLS == [("saved", "v4"), ("named", "v4")]
