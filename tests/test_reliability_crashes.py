@@ -718,3 +718,167 @@ def test_connect_via_handlers_are_called_once_after_several_edits(project):
     named.send("editor")
     named.send("someone else")
     assert state.CALLS == [("saved", "v4"), ("named", "v4")]
+
+
+# -- reloads run on the GUI thread; long and nested calls do not block them ------------
+
+WORKER_SEND_SCRIPT = """
+import threading, time, blinker
+from PyQt5.QtCore import QTimer
+write("state", "RAN_IN = []\\nTICKS = []\\nSENT = []\\n")
+SOURCE = '''
+import threading
+from PyQt5.QtCore import QTimer
+import state
+
+state.RAN_IN.append(threading.get_ident())
+VERSION = "@V@"
+
+def tick():
+    state.TICKS.append(VERSION)
+
+TIMER = QTimer()
+TIMER.timeout.connect(tick)
+TIMER.start(5)
+
+def on_send(sender):
+    state.SENT.append((VERSION, threading.get_ident()))
+'''
+write("ticker", SOURCE.replace("@V@", "v1"))
+import state, ticker
+signal = blinker.Signal()
+qtreload.connect(signal, ticker.on_send)
+main = threading.get_ident()
+write("ticker", SOURCE.replace("@V@", "v2"))
+
+worker = threading.Thread(target=lambda: signal.send("worker"))
+worker.start()
+worker.join(10)
+assert state.RAN_IN == [main], (state.RAN_IN, main)   # handed over, not run in the worker
+deadline = time.monotonic() + 10
+while state.RAN_IN == [main] and time.monotonic() < deadline:
+    app.processEvents()                                   # the GUI thread runs it
+    time.sleep(0.005)
+assert state.RAN_IN == [main, main], state.RAN_IN
+state.TICKS.clear()
+deadline = time.monotonic() + 5
+while len(state.TICKS) < 3 and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.005)
+assert state.TICKS[-3:] == ["v2"] * 3, state.TICKS        # the new timer fires, on v2
+assert "v1" not in state.TICKS, state.TICKS               # the old one is gone
+worker = threading.Thread(target=lambda: signal.send("worker"))
+worker.start()
+worker.join(10)
+assert [v for v, _ in state.SENT] == ["v1", "v2"], state.SENT  # next call: new code
+assert all(tid != main for _, tid in state.SENT)
+print("DONE")
+"""
+
+
+def test_blinker_send_from_a_worker_reloads_on_the_gui_thread(tmp_path):
+    """A blinker send from a worker thread just after a save: the reload runs on the GUI
+    thread (module-level code, its new ``QTimer`` fires there; it used to run in the
+    worker, where the timer never fired), the worker's send that found it runs the code it
+    had, and its next send runs the new code."""
+    assert "DONE" in assert_clean_exit(run_script(WORKER_SEND_SCRIPT, tmp_path))
+
+
+LONG_WORKER_SCRIPT = """
+import threading, time
+from PyQt5.QtCore import QThread, QObject
+write("state", "SEEN = []\\nSTOP = []\\n")
+write("work", "def helper():\\n    return 'v1'\\n")
+write("handlers", "def on_click():\\n    return 'click v1'\\n")
+import state, work, handlers
+
+class Worker(QObject):
+    def run(self):                        # never returns until told: a worker loop
+        while not state.STOP:
+            state.SEEN.append(work.helper())
+            time.sleep(0.001)
+
+thread = QThread()
+worker = Worker()
+worker.moveToThread(thread)
+qtreload.connect(thread.started, worker.run)
+thread.start()
+button = QPushButton()
+clicks = []
+qtreload.connect(button.clicked, lambda: clicks.append(handlers.on_click()))
+time.sleep(0.05)
+write("work", "def helper():\\n    return 'v2'\\n")
+write("handlers", "def on_click():\\n    return 'click v2'\\n")
+slowest, start = 0.0, time.monotonic()
+while not clicks or clicks[-1] != "click v2":
+    t = time.monotonic()
+    button.click()
+    slowest = max(slowest, time.monotonic() - t)
+    assert time.monotonic() - start < 5, clicks
+    time.sleep(0.02)
+took = time.monotonic() - start
+count = len(state.SEEN)
+deadline = time.monotonic() + 5
+while state.SEEN[-1] != "v2" and time.monotonic() < deadline:
+    time.sleep(0.01)
+state.STOP.append(1)
+thread.quit()
+assert thread.wait(5000)
+print("slowest", slowest, "took", took)
+assert slowest < 0.2, slowest      # 50 ms per event, plus a loaded machine's slack
+assert took < 3, took              # the reload ran while the worker still loops
+assert state.SEEN[-1] == "v2"      # its calls after the reload run the new code
+print("DONE")
+"""
+
+
+def test_never_returning_wrapped_worker_does_not_block_gui_clicks(tmp_path):
+    """A worker connected with ``qtreload.connect(thread.started, worker.run)`` loops
+    forever: after a save, no click waits much more than 50 ms, the reload happens while
+    the worker still runs (within about a second), clicks then run the new code, and the
+    worker's running loop calls the new ``helper`` (it used to block each click 1 s and
+    run the old code until the worker stopped)."""
+    assert "DONE" in assert_clean_exit(run_script(LONG_WORKER_SCRIPT, tmp_path))
+
+
+MODAL_SCRIPT = """
+from PyQt5.QtCore import QTimer
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QDialog, QVBoxLayout
+write("handlers", "def on_ok():\\n    return 'ok v1'\\n")
+import handlers
+results = []
+
+def open_dialog():
+    dialog = QDialog()
+    ok = QPushButton("ok", dialog)
+    QVBoxLayout(dialog).addWidget(ok)
+    qtreload.connect(ok.clicked, lambda: results.append(handlers.on_ok()))
+
+    def drive():
+        QTest.mouseClick(ok, Qt.LeftButton)
+        write("handlers", "def on_ok():\\n    return 'ok v2'\\n")
+        QTest.mouseClick(ok, Qt.LeftButton)
+        dialog.accept()
+
+    QTimer.singleShot(50, drive)
+    dialog.exec_()                      # a nested event loop inside the wrapped call
+    results.append(handlers.on_ok())    # the outer call, after the reload: new code
+
+opener = QPushButton()
+qtreload.connect(opener.clicked, open_dialog)
+QTimer.singleShot(0, opener.click)
+QTimer.singleShot(5000, app.quit)
+QTimer.singleShot(100, lambda: app.quit() if len(results) == 3 else None)
+QTimer.singleShot(500, lambda: app.quit() if len(results) == 3 else None)
+app.exec_()
+assert results == ["ok v1", "ok v2", "ok v2"], results
+print("DONE")
+"""
+
+
+def test_buttons_of_a_modal_dialog_opened_by_a_wrapped_handler_run_new_code(tmp_path):
+    """A modal dialog opened from a wrapped handler (a nested event loop): a save while
+    it is open reloads at the next click on its button, which runs the new code (it used
+    to reload nothing while the dialog was open)."""
+    assert "DONE" in assert_clean_exit(run_script(MODAL_SCRIPT, tmp_path))
