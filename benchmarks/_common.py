@@ -126,7 +126,7 @@ class C:
 '''
 
 HANDLERS_MODULE = '''"""Handlers for the emission benchmarks (a watched module like the others)."""
-from PyQt5.QtCore import QObject, pyqtSignal
+from qtpy.QtCore import QObject, Signal
 
 
 def handler():
@@ -134,7 +134,7 @@ def handler():
 
 
 class Emitter(QObject):
-    sig = pyqtSignal()
+    sig = Signal()
 
 
 class Receiver(QObject):

@@ -70,7 +70,7 @@ def idle(p: dict) -> dict:
     ModuleReloader = None  # noqa: N806 (a class)
     if not _ipython_missing():
         from IPython.extensions.autoreload import ModuleReloader
-    from PyQt5.QtCore import QCoreApplication
+    from qtpy.QtCore import QCoreApplication
 
     import qtreload
 
@@ -382,9 +382,9 @@ def eventhook(p: dict) -> dict:
                                 kind="unavailable",
                                 note="not available: qtreload/_eventhook.py does not exist")],
                 "profiles": {}, "info": {}}
-    from PyQt5.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-    from PyQt5.QtGui import QMouseEvent
-    from PyQt5.QtWidgets import QApplication, QWidget
+    from qtpy.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+    from qtpy.QtGui import QMouseEvent
+    from qtpy.QtWidgets import QApplication, QWidget
 
     import qtreload
     from qtreload import _eventhook

@@ -346,7 +346,7 @@ def _git(*args: str) -> str:
 
 
 def machine(commit: str | None) -> dict[str, str]:
-    code = ("import PyQt5.QtCore as q, qtreload\n"
+    code = ("import qtpy.QtCore as q, qtreload\n"
             "from importlib.metadata import version\n"
             "def v(name):\n"
             "    try:\n"

@@ -41,8 +41,10 @@ __all__ = [
     "install_event_hook",
     "install_menu",
     "is_enabled",
+    "load_ipython_extension",
     "reload",
     "reloader",
+    "unload_ipython_extension",
 ]
 
 __version__ = "0.1.0"
@@ -128,6 +130,24 @@ def install_menu(menu_or_menubar: Any) -> Any:
     from .widgets import install_menu as install
 
     return install(menu_or_menubar)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext qtreload``: the stale check before each IPython cell and ``%run``.
+
+    Also rebinds the names the session imported after each reload, checks
+    before the events of a ``%gui qt5`` window, and adds the ``%qtreload`` magic.
+    """
+    from . import _ipython
+
+    _ipython.load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext qtreload``: undo :func:`load_ipython_extension`."""
+    from . import _ipython
+
+    _ipython.unload(ipython)
 
 
 def connect(signal: Any, handler: Callable, **options: Any) -> Any:

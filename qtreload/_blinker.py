@@ -5,7 +5,7 @@ connection ends when the handler is collected (``weak=False`` keeps it), a
 handler connected twice is called once, ``sender=`` filters, and async
 handlers work with ``send_async``. A bound method is looked up by name at
 each send, so a method replaced by a reload is not silently dropped (as a
-plain blinker ``WeakMethod`` would be: qt-blinker-facts §8).
+plain blinker ``WeakMethod`` would be: docs/binding-facts.md, F10).
 """
 from __future__ import annotations
 

@@ -90,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true",
                      help="log only warnings and errors, not each reload")
 
+    shell = commands.add_parser(
+        "shell", help="an interactive Python prompt that reloads before each command",
+        description="The standard interactive prompt (as `python -i`), with autoreload: "
+                    "before each command the modules whose files changed are reloaded, "
+                    "and names you imported (`from m import n`) are rebound. Qt windows "
+                    "you open stay live while it waits, and clicks in them check too.")
+    add_trigger_flags(shell)
+    shell.add_argument("-q", "--quiet", action="store_true",
+                       help="print only failures and warnings, not each reload")
+
     demo = commands.add_parser(
         "demo", help="headless self-driving demo: click, edit the handler, click again",
         description="Copy the counter example to a folder, run it offscreen, click its "
@@ -136,6 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         hook = keep_running_on_errors() if args.excepthook else contextlib.nullcontext()
         with hook:
             return run_script(args.script, args.args)
+    if args.command == "shell":
+        from ._shell import interact
+
+        apply_trigger_flags(args)
+        return interact(verbose=not args.quiet)
     _log_to_stderr(logging.WARNING)
     return demo(args.keep)
 

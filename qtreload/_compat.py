@@ -16,7 +16,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 #: ``QT_API`` value -> the binding's top-level package, in the order tried.
 BINDINGS: dict[str, str] = {"pyqt5": "PyQt5", "pyqt6": "PyQt6", "pyside6": "PySide6"}
@@ -119,6 +119,7 @@ if TYPE_CHECKING:  # what ``__getattr__`` below hands out, for type checkers (my
     from qtpy.QtGui import QAction as QAction
     from qtpy.QtGui import QColor as QColor
     from qtpy.QtGui import QFontMetrics as QFontMetrics
+    from qtpy.QtGui import QGuiApplication as QGuiApplication
     from qtpy.QtTest import QTest as QTest
     from qtpy.QtWidgets import QAbstractItemView as QAbstractItemView
     from qtpy.QtWidgets import QApplication as QApplication
@@ -152,6 +153,23 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def disconnect_once(signal: BoundSignal, slot: Callable[..., Any]) -> bool:
+    """Remove a connection from ``signal`` to ``slot``; False if there is none.
+
+    PyQt removes one connection or raises TypeError; PySide6 removes every
+    duplicate at once, or warns and returns False (docs/binding-facts.md, F6).
+    """
+    if PYQT:
+        try:
+            signal.disconnect(slot)
+        except TypeError:
+            return False
+        return True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return bool(signal.disconnect(slot))
+
+
 def is_binding_class(cls: type) -> bool:
     """Is ``cls`` one of the binding's own classes (not a Python subclass)?"""
     return cls.__module__.split(".")[0] == BINDING
@@ -167,5 +185,5 @@ __all__ = [
     "API", "BINDING", "BINDINGS", "BINDING_VERSION", "INSTALL_HINT", "PYQT", "PYSIDE",
     "QT_VERSION", "SLOT_METADATA", "BoundSignal", "Property", "QCoreApplication", "QEvent",
     "QMetaMethod", "QMetaObject", "QObject", "QThread", "QTimer", "Qt", "Signal", "Slot",
-    "is_binding_class", "is_deleted", "select_api", "wrappertype",
+    "disconnect_once", "is_binding_class", "is_deleted", "select_api", "wrappertype",
 ]

@@ -22,9 +22,10 @@ When to install it: the filter needs the application object, which the app
 creates itself. PyQt5 has no safe creation callback (``QtCore.qAddPreRoutine``
 segfaults as the application is constructed, even with an empty routine, in
 PyQt5 5.15.11), and tracing every call (``sys.setprofile``) costs every Python
-call of the app. So :func:`install` wraps ``QCoreApplication.__init__`` (the
-one ``__init__`` that ``QGuiApplication``, ``QApplication`` and app
-subclasses all reach) until the application exists, and installs the filter
+call of the app. So :func:`install` wraps the ``__init__`` of
+``QCoreApplication``, ``QGuiApplication`` and ``QApplication`` (in PyQt they
+share the first one; in PySide each has its own, and an app subclass reaches
+only its base's) until the application exists, and installs the filter
 right after it is constructed. That covers apps that never call
 ``app.exec_()`` (a dialog's ``exec_()``, a ``processEvents`` loop, QTest), which
 wrapping ``exec_`` would miss. :func:`uninstall` removes the filter and the wrap.
@@ -130,14 +131,38 @@ def install(timers: bool = False, check: Callable[[], Any] | None = None) -> Non
     if app is not None:
         _attach(app)
     else:
-        QCoreApplication.__init__ = _init_then_attach  # type: ignore[method-assign,assignment]
+        _wrap()
+
+
+def _wrap() -> None:
+    for cls in _app_classes():
+        _wrapped[cls] = cls.__dict__.get("__init__")
+        cls.__init__ = _init_then_attach  # type: ignore[misc]
+
+
+def _app_classes() -> tuple[type, ...]:
+    from ._compat import QApplication, QGuiApplication
+
+    return (QCoreApplication, QGuiApplication, QApplication)
+
+
+# The application classes whose ``__init__`` waits for the app, with their own one.
+_wrapped: dict[type, Any] = {}
+
+
+def _unwrap() -> None:
+    for cls, own in _wrapped.items():
+        if own is None:
+            del cls.__init__  # type: ignore[misc]
+        else:
+            cls.__init__ = own  # type: ignore[misc]
+    _wrapped.clear()
 
 
 def uninstall() -> None:
     """Remove the event filter (and the pending ``__init__`` wrap, if the app never came)."""
     global _hook, _app, _repainter
-    if QCoreApplication.__dict__.get("__init__") is _init_then_attach:
-        del QCoreApplication.__init__
+    _unwrap()
     if _hook is not None and _app is not None and not is_deleted(_app):
         _app.removeEventFilter(_hook)
     if _repainter in reloader.listeners:
@@ -169,9 +194,24 @@ switches.listeners.append(_follow_switch)
 
 
 def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
-    """``QCoreApplication.__init__`` while waiting for the app: construct it, then hook it."""
-    del QCoreApplication.__init__
-    QCoreApplication.__init__(app, *args, **kwargs)
+    """The application classes' ``__init__`` while waiting for the app: construct, then hook.
+
+    Importing ``PyQt5.QtWidgets`` initialises a placeholder ``QApplication`` (its
+    ``qApp``) through this very ``__init__``, and it is not an application (its
+    C++ side is deleted at once; see docs/ipython-facts.md, "qApp placeholder"):
+    the wrap stays for the real one.
+    """
+    # The wrap that ran belongs to the class whose own ``__init__`` was reached.
+    cls = next((c for c in type(app).__mro__ if c in _wrapped), QCoreApplication)
+    _unwrap()
+    try:
+        cls.__init__(app, *args, **kwargs)  # type: ignore[misc]
+    finally:
+        waiting = is_deleted(app) or QCoreApplication.instance() is None
+        if waiting:
+            _wrap()
+    if waiting:
+        return
     try:
         _attach(app)
     except Exception:
@@ -179,6 +219,9 @@ def _init_then_attach(app: QCoreApplication, *args: Any, **kwargs: Any) -> None:
 
 
 def _event_name(kind: int) -> str:
+    name = getattr(kind, "name", None)  # Qt 6 bindings: a Python enum
+    if isinstance(name, str):
+        return name
     for name, value in vars(QEvent).items():
         if value == kind and isinstance(value, QEvent.Type):
             return name

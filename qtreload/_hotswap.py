@@ -74,6 +74,26 @@ _REVIVABLE = (types.FunctionType, staticmethod, classmethod, property)
 _reported: weakref.WeakKeyDictionary[type, set[str]] = weakref.WeakKeyDictionary()
 
 
+#: Makers of stand-ins for members an edit removes from a live class: the first that
+#: returns something other than None gives what stays under the name. The Qt adapter
+#: adds one for PySide classes, where deleting a connected method segfaults (F1).
+stand_ins: list[Callable[[type, str, Any], Any]] = []
+_standing_in: dict[int, Any] = {}  # every stand-in made, by id (few, small: kept)
+
+
+def _is_stand_in(value: Any) -> bool:
+    return _standing_in.get(id(value)) is value
+
+
+def _stand_in(cls: type, name: str, value: Any) -> Any:
+    for make in stand_ins:
+        made = make(cls, name, value)
+        if made is not None:
+            _standing_in[id(made)] = made
+            return made
+    return _MISSING
+
+
 def kept_alive() -> int:
     """How many displaced functions and descriptors are being kept alive."""
     return len(_keepalive)
@@ -358,6 +378,8 @@ class HotSwap:
             if name in _SKIP_CLASS_ATTRS or _is_slot_of(value, new) or name in kept:
                 continue
             current = old.__dict__.get(name, _MISSING)
+            if _is_stand_in(current):
+                current = _MISSING
             if current is _MISSING and name in removed:
                 current = removed[name]  # brought back: revive the removed member
                 self._edit("item", removed, name, _MISSING)
@@ -372,8 +394,9 @@ class HotSwap:
             if _may_be_called(current):
                 self._displaced.append(current)
         for name, current in old.__dict__.items():
-            if name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS and name not in kept:
-                self._edit("attr", old, name, _MISSING)
+            if (name not in new.__dict__ and name not in _SKIP_CLASS_ATTRS and name not in kept
+                    and not _is_stand_in(current)):
+                self._edit("attr", old, name, _stand_in(old, name, current))
                 if _may_be_called(current):
                     self._displaced.append(current)
                 if isinstance(current, _REVIVABLE):

@@ -76,6 +76,14 @@ def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
     return ModuleImports(frozenset(modules), tuple(names))
 
 
+def public_names(namespace: dict) -> list[str]:
+    """The names ``from module import *`` takes from a module namespace."""
+    names = namespace.get("__all__")
+    if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
+        return list(names)
+    return [name for name in namespace if not name.startswith("_")]
+
+
 def _quiet_lines(source: bytes) -> set[int]:
     """Offsets of the lines inside function bodies and ``if TYPE_CHECKING:`` blocks.
 

@@ -6,7 +6,10 @@ the handler runs in the receiver's thread (queued across threads), the
 connection dies with the receiver, and the receiver is never kept alive. The
 proxy looks the method up by name at each call, so a method replaced, renamed
 or removed by a reload never leaves Qt holding a freed function (which
-segfaults in PyQt5: qt-blinker-facts §1).
+segfaults in PyQt5, and ``del`` of a connected method segfaults in PySide6:
+docs/binding-facts.md, F1). Every slot made here has the fixed shape of
+``_trim.fixed_arity``, so that PySide, which counts a slot's parameters once
+at connect time, passes all of a signal's arguments, as PyQt does (F2).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._compat import (
+    PYSIDE,
     SLOT_METADATA,
     BoundSignal,
     QMetaMethod,
@@ -24,13 +28,15 @@ from ._compat import (
     Qt,
     QThread,
     Signal,
+    disconnect_once,
     is_binding_class,
     is_deleted,
     wrappertype,
 )
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
-from ._hotswap import PARTIAL
+from ._hotswap import PARTIAL, stand_ins
+from ._trim import fixed_arity
 
 log = logging.getLogger("qtreload")
 
@@ -65,7 +71,7 @@ class MethodProxy(QObject):
             self.moveToThread(receiver.thread())
         self.setParent(receiver)
 
-    def call(self, *args: Any) -> Any:
+    def dispatch(self, args: tuple) -> Any:
         receiver = self._receiver()
         if receiver is None:
             receiver = self.parent()
@@ -84,13 +90,19 @@ class MethodProxy(QObject):
             self._reported = False
         return _call(method, args, _NO_KWARGS)
 
+    # The connected slot, a method so that Qt runs it in the proxy's thread.
+    call = fixed_arity(lambda _, args, kwargs: args[0].dispatch(args[1:]), None)
+    call.__name__ = call.__qualname__ = "call"  # PySide finds a connected method by name
+
+
+def _call_current(get: Getter, args: tuple, kwargs: dict) -> Any:
+    target = get()
+    return None if target is None else _call(target, args, kwargs)
+
 
 def _checked(get: Getter, name: str) -> Callable:
     """A slot that runs the stale check, then the handler's current code, trimmed."""
-    def slot(*args: Any) -> Any:
-        target = get()
-        return None if target is None else _call(target, args, _NO_KWARGS)
-
+    slot = fixed_arity(_call_current, get)
     slot.__name__ = slot.__qualname__ = name
     return slot
 
@@ -132,11 +144,7 @@ def disconnect(signal: BoundSignal, handler: Callable) -> None:
     """Disconnect every connection :func:`connect` made from ``signal`` to ``handler``."""
     found = False
     for slot in _candidates(handler):
-        while True:
-            try:
-                signal.disconnect(slot)
-            except TypeError:
-                break
+        while disconnect_once(signal, slot):
             found = True
             proxy = getattr(slot, "__self__", None)
             if isinstance(proxy, MethodProxy):
@@ -192,10 +200,11 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
 
     Qt builds a class's meta-object (signals, slots, properties) once, at class
     creation: adding a ``pyqtSignal`` to a live class segfaults on connect, and
-    new or changed slots and properties are invisible to Qt (docs/binding-facts.md).
-    So a meta-object change needs a restart, but only for those members: the
-    live class takes the new method code and the rest (:data:`PARTIAL`), while
-    :func:`qt_meta_member_rule` keeps its signals and slots as Qt knows them.
+    new or changed slots and properties are invisible to Qt
+    (docs/binding-facts.md, F7 and F8). So a meta-object change needs a restart,
+    but only for those members: the live class takes the new method code and the
+    rest (:data:`PARTIAL`), while :func:`qt_meta_member_rule` keeps its signals
+    and slots as Qt knows them.
     """
     if not isinstance(old, wrappertype) or not hasattr(old, "staticMetaObject"):
         return
@@ -206,13 +215,70 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
                "Qt cannot change a live class's signals, slots and properties", PARTIAL)
     qt_base = next(b for b in old.__mro__ if is_binding_class(b))
     for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
-        if callable(getattr(qt_base, name, None)) and not name.startswith("__"):
+        if _is_virtual(qt_base, name):
             yield (f"new override of Qt virtual {name!r}: instances on which Qt already "
-                   "called it keep the C++ version (sip caches it)", False)
+                   "called it keep the C++ version (the binding caches that)", False)
+    if PYSIDE:
+        for name in sorted(new.__dict__.keys() & old.__dict__.keys()):
+            if _is_virtual(qt_base, name) and not _same_definition(old, new, name):
+                yield (f"override of Qt virtual {name!r} replaced by another object: PySide "
+                       "keeps calling the old one on instances where it already ran", False)
 
 
-def _meta_members(cls: Any) -> set[str]:
+def _is_virtual(qt_base: type, name: str) -> bool:
+    return callable(getattr(qt_base, name, None)) and not name.startswith("__")
+
+
+def _same_definition(old: type, new: type, name: str) -> bool:
+    """Will the hot-swap give the old function the new code (rather than replace it)?"""
+    before, after = old.__dict__[name], new.__dict__[name]
+    return (isinstance(before, types.FunctionType) and isinstance(after, types.FunctionType)
+            and before.__qualname__ == after.__qualname__)
+
+
+def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None:
+    """PySide: what stays under the name of a function an edit removed from a Qt class.
+
+    PySide calls a connected method by name at each emit, and segfaults once the
+    name is gone (docs/binding-facts.md, F1); so the name keeps a function that
+    calls the inherited member (a Qt virtual: its C++ default), or reports once
+    that the method no longer exists and does nothing.
+    """
+    if not (PYSIDE and isinstance(cls, wrappertype) and isinstance(value, types.FunctionType)):
+        return None
+    reported: list[bool] = []
+
+    def removed(self: Any, *args: Any) -> Any:
+        inherited = getattr(super(cls, self), name, None)
+        if inherited is not None:
+            return inherited(*args)
+        if not reported:
+            reported.append(True)
+            log.error("qtreload: %s.%s no longer exists (renamed or removed?); "
+                      "connections to it do nothing until it is restored",
+                      cls.__qualname__, name)
+        return None
+
+    removed.__name__ = name
+    removed.__qualname__ = f"{cls.__qualname__}.{name}"
+    return removed
+
+
+# A class's meta-object never changes (F8), and in PySide6 reading the
+# ``staticMetaObject`` of a class segfaults once a newer class of the same name was
+# freed (F12), which every reload of it does: so each class is read once, when new.
+_members: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _meta_members(cls: Any) -> frozenset[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
+    members = _members.get(cls)
+    if members is None:
+        members = _members[cls] = _read_meta_members(cls)
+    return members
+
+
+def _read_meta_members(cls: Any) -> frozenset[str]:
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}
     members = {
@@ -223,7 +289,7 @@ def _meta_members(cls: Any) -> set[str]:
         f"property {p.name()}: {p.typeName()}"
         for p in map(meta.property, range(meta.propertyOffset(), meta.propertyCount()))
     )
-    return members
+    return frozenset(members)
 
 
 def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
@@ -252,5 +318,6 @@ def qt_keep_rule(value: Any) -> str | None:
 
 
 reloader.rules.append(qt_class_rule)
+stand_ins.append(removed_method_stand_in)
 reloader.keep_rules.append(qt_keep_rule)
 reloader.member_rules.append(qt_meta_member_rule)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ._default import reloader
 from ._engine import disabled_by_environment
+from ._trim import fixed_arity
 
 
 def autoreload_slot(*args: Any, name: str | None = None, result: Any = None) -> Any:
@@ -18,7 +19,7 @@ def autoreload_slot(*args: Any, name: str | None = None, result: Any = None) -> 
     ``pyqtSlot`` with that signature (``name`` and ``result`` as for
     ``pyqtSlot``). Works on functions, methods, staticmethods and
     classmethods, above or below ``@pyqtSlot``. Extra signal arguments are
-    trimmed the way PyQt5 trims them for a direct connection. With
+    trimmed the way PyQt trims them for a direct connection, on every binding. With
     ``QTRELOAD=0`` it returns the handler unchanged.
     """
     if len(args) == 1 and _is_handler(args[0]) and name is None and result is None:
@@ -59,20 +60,17 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
 def _checked(func: Callable) -> Callable:
     """A function that runs the stale check, then ``func`` with trimmed arguments.
 
-    An ``async def`` gets an ``async def`` wrapper: ``inspect.iscoroutinefunction``
+    Its shape is fixed (``_trim.fixed_arity``), so every binding passes it all
+    the signal's arguments, whatever ``func`` takes now or after an edit. An
+    ``async def`` gets an ``async def`` wrapper: ``inspect.iscoroutinefunction``
     and frameworks that look at it (blinker's ``send_async``, qasync) see it as one.
     """
-    call = reloader.call
     if inspect.iscoroutinefunction(func):
+        call = reloader.call
+
         @functools.wraps(func)
         async def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:
             return await call(func, args, kwargs)
 
         return autoreload_wrapper
-
-    @functools.wraps(func)
-    def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
-        return call(func, args, kwargs)
-
-    return autoreload_wrapper
-
+    return functools.wraps(func)(fixed_arity(reloader.call, func))

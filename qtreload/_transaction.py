@@ -23,7 +23,7 @@ from ._closures import TRACK_NAME, track
 from ._compiler import ModuleInfo, compile_module
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ClassRule, HotSwap, MemberRule, RegistryRule
-from ._imports import FromImport, imports_seen, reload_order
+from ._imports import FromImport, imports_seen, public_names, reload_order
 from ._report import ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
 from ._watch import WatchedModule
@@ -68,14 +68,6 @@ class _Step:
     @property
     def namespace(self) -> dict:
         return sys.modules[self.record.name].__dict__
-
-
-def _public_names(namespace: dict) -> list[str]:
-    """The names ``from module import *`` takes from a module namespace."""
-    names = namespace.get("__all__")
-    if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
-        return list(names)
-    return [name for name in namespace if not name.startswith("_")]
 
 
 class ReloadTransaction:
@@ -230,7 +222,7 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                pairs = [(name, name) for name in _public_names(step.snapshot)]
+                pairs = [(name, name) for name in public_names(step.snapshot)]
             else:
                 pairs = [(imported.name, imported.alias)]
             for name, alias in pairs:

@@ -10,7 +10,14 @@ For Python functions the accepted count is learnt once per code object and
 argument count, so the retry (an exception) is paid once per handler version,
 not per call. For callables without code (``functools.partial``, builtins) the
 count comes from their signature: retrying those would silently swallow a
-genuine ``TypeError`` raised in C, as PyQt5 does (qt-blinker-facts §2).
+genuine ``TypeError`` raised in C, as PyQt does (docs/binding-facts.md, F2).
+
+PySide does not retry: it passes a Python function as many arguments as its
+code has positional parameters, counted once, at connect time (F2). A slot
+that takes ``*args`` would get none, and one shaped like the handler would
+break when an edit changes the handler's parameters. :func:`fixed_arity` makes
+slots with a stable shape that every binding calls with all the arguments;
+they trim for the handler themselves, at each call.
 """
 from __future__ import annotations
 
@@ -26,6 +33,29 @@ from typing import Any
 _accepted: dict[tuple[int, int], tuple[weakref.ref, int]] = {}
 _limits: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+#: Positional parameters of a :func:`fixed_arity` slot: more than Qt signals carry.
+SLOT_ARITY = 10
+_NO = object()  # an argument Qt did not pass
+
+
+def fixed_arity(call: Callable[[Any, tuple, dict], Any], target: Any) -> Callable[..., Any]:
+    """A function of up to ``SLOT_ARITY`` positional arguments: ``call(target, args, kwargs)``.
+
+    ``args`` holds exactly the positional arguments given. No ``*args``: PySide
+    treats a function that has one as taking none (F2). ``target`` sits in the
+    function's own closure, where a hot-swap finds it (a reload of a decorated
+    function maps it to the live function).
+    """
+    def slot(a0=_NO, a1=_NO, a2=_NO, a3=_NO, a4=_NO, a5=_NO, a6=_NO, a7=_NO, a8=_NO, a9=_NO,
+             **kwargs):
+        args = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)
+        if a9 is _NO:
+            args = args[:args.index(_NO)]
+        return call(target, args, kwargs)
+
+    return slot
 
 
 def call_trimmed(func: Callable, args: tuple, kwargs: dict) -> Any:

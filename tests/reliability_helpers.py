@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from PyQt5.QtCore import Qt
+from qtpy.QtCore import Qt
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -66,8 +66,8 @@ def rss_bytes() -> int:
 SUBPROCESS_PRELUDE = '''
 import gc, logging, os, sys, textwrap
 from pathlib import Path
-from PyQt5.QtCore import Qt, QObject, pyqtSignal, QCoreApplication, QEvent
-from PyQt5.QtWidgets import QApplication, QPushButton
+from qtpy.QtCore import Qt, QObject, Signal, QCoreApplication, QEvent
+from qtpy.QtWidgets import QApplication, QPushButton
 import qtreload
 
 app = QApplication.instance() or QApplication([])

@@ -34,7 +34,7 @@ def test_receiver_edited_between_two_sends(project):
 
 
 def test_bound_method_survives_a_reload_of_its_class(project):
-    """Plain blinker silently drops a WeakMethod whose function was replaced (facts §8)."""
+    """Plain blinker silently drops a WeakMethod whose function was replaced (binding facts F10)."""
     project.write("receivers", RECEIVERS)
     receivers = project.load("receivers")
     listener = receivers.Listener()

@@ -23,9 +23,9 @@ APP = """
     import sys
     from pathlib import Path
 
-    from PyQt5.QtCore import Qt, QTimer
-    from PyQt5.QtTest import QTest
-    from PyQt5.QtWidgets import QApplication, QPushButton
+    from qtpy.QtCore import Qt, QTimer
+    from qtpy.QtTest import QTest
+    from qtpy.QtWidgets import QApplication, QPushButton
 
     import handler
     import qtreload
@@ -47,7 +47,7 @@ APP = """
         app.quit()
 
     QTimer.singleShot(0, drive)
-    sys.exit(app.exec_())
+    sys.exit(app.exec())
 """
 
 HANDLER = """
@@ -148,7 +148,7 @@ def test_run_passes_arguments_and_exit_status(tmp_path: Path) -> None:
 def test_run_keeps_the_app_alive_after_an_exception_in_a_slot(tmp_path: Path) -> None:
     script = write(tmp_path / "boom.py", """
         import sys
-        from PyQt5.QtWidgets import QApplication, QPushButton
+        from qtpy.QtWidgets import QApplication, QPushButton
 
         app = QApplication(sys.argv)
         button = QPushButton()
@@ -193,7 +193,7 @@ def test_run_shows_the_handlers_frames_for_an_error_in_a_wrapped_slot(tmp_path: 
     write(tmp_path / "handler.py", "def on_click():\n    return 1 / 0\n")
     script = write(tmp_path / "slot.py", """
         import sys
-        from PyQt5.QtWidgets import QApplication, QPushButton
+        from qtpy.QtWidgets import QApplication, QPushButton
         import handler
         import qtreload
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QPushButton
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QPushButton
 
 import qtreload
 
@@ -202,7 +202,7 @@ def test_enum_members_keep_identity(project):
 
 def test_live_qwidget_runs_the_edited_method(qtbot, project):
     project.write("widget", """
-        from PyQt5.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+        from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
         class Panel(QWidget):
             def __init__(self):

@@ -6,8 +6,8 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
-from PyQt5.QtCore import QCoreApplication, QEvent, QMimeData, QPoint, QPointF, Qt, QTimer
-from PyQt5.QtGui import (
+from qtpy.QtCore import QCoreApplication, QEvent, QMimeData, QPoint, QPointF, Qt, QTimer
+from qtpy.QtGui import (
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
@@ -16,7 +16,7 @@ from PyQt5.QtGui import (
     QKeySequence,
     QWheelEvent,
 )
-from PyQt5.QtWidgets import QPushButton, QShortcut, QWidget
+from qtpy.QtWidgets import QPushButton, QShortcut, QWidget
 from test_cli import ok, python
 
 from qtreload import _eventhook
@@ -77,6 +77,8 @@ def widget(qtbot, log: list[str]) -> Recorder:
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.mouseMove(w)  # Qt 6 sends Enter before the first synthetic click, if not yet in
+    qtbot.wait(1)
     log.clear()
     return w
 
@@ -185,14 +187,15 @@ def test_a_plain_connection_runs_the_edited_handler(qtbot, qapp, project) -> Non
 
 def test_installed_as_soon_as_the_application_is_constructed(tmp_path) -> None:
     script = """
-        from PyQt5.QtCore import QCoreApplication, Qt
-        from PyQt5.QtTest import QTest
-        from PyQt5.QtWidgets import QApplication, QPushButton
+        from qtpy.QtCore import QCoreApplication, Qt
+        from qtpy.QtTest import QTest
+        from qtpy.QtWidgets import QApplication, QPushButton
         from qtreload import _eventhook
 
         checks = []
         _eventhook.install(check=lambda: checks.append(1))
-        print("waiting:", "__init__" in QCoreApplication.__dict__, _eventhook.current())
+        waiting = lambda: QCoreApplication.__dict__.get("__init__") is _eventhook._init_then_attach
+        print("waiting:", waiting(), _eventhook.current())
 
         class App(QApplication):
             def __init__(self, argv):
@@ -200,7 +203,7 @@ def test_installed_as_soon_as_the_application_is_constructed(tmp_path) -> None:
                 self.mine = True
 
         app = App([])
-        print("created:", "__init__" in QCoreApplication.__dict__, app.mine,
+        print("created:", waiting(), app.mine,
               _eventhook.current() is not None)
         QTest.mouseClick(QPushButton(), Qt.LeftButton)
         print("checks:", len(checks) >= 2)
@@ -220,6 +223,8 @@ def _drag_event(kind: QEvent.Type, widget: QWidget):
         return QDragLeaveEvent()
     cls = {QEvent.DragEnter: QDragEnterEvent, QEvent.DragMove: QDragMoveEvent,
            QEvent.Drop: QDropEvent}[kind]
+    if cls is QDropEvent:  # Qt 6 takes a QPointF here only
+        point = QPointF(point)
     return cls(point, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
 
 
@@ -251,7 +256,7 @@ def test_check_runs_before_a_mouse_move(qtbot, widget: Recorder, log: list[str])
 
 
 HOVER_WIDGET = """
-    from PyQt5.QtWidgets import QWidget
+    from qtpy.QtWidgets import QWidget
 
     class Hovered(QWidget):
         def __init__(self, log):
@@ -298,3 +303,24 @@ def test_an_edited_hover_handler_runs_at_the_next_move_and_the_window_repaints_o
     finally:
         _eventhook.uninstall()
     assert view.exists()
+
+
+def test_installed_before_qtwidgets_is_even_imported(tmp_path) -> None:
+    # Importing QtWidgets runs QCoreApplication.__init__ on a placeholder that is
+    # not the app (docs/scripts/qapp_placeholder.py): the hook must wait for the real one.
+    script = """
+        from qtreload import _eventhook
+
+        checks = []
+        _eventhook.install(check=lambda: checks.append(1))
+        from PyQt5.QtCore import Qt
+        from PyQt5.QtTest import QTest
+        from PyQt5.QtWidgets import QApplication, QPushButton
+
+        app = QApplication([])
+        print("hooked:", _eventhook.current() is not None and _eventhook._app is app)
+        QTest.mouseClick(QPushButton(), Qt.LeftButton)
+        print("checks:", len(checks) >= 2)
+    """
+    lines = ok(python(["-c", textwrap.dedent(script)], cwd=tmp_path))
+    assert lines == ["hooked: True", "checks: True"]

@@ -21,9 +21,9 @@ DRIVER = """
 import sys
 from pathlib import Path
 
-from PyQt5.QtCore import Qt
-from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QApplication
+from qtpy.QtCore import Qt
+from qtpy.QtTest import QTest
+from qtpy.QtWidgets import QApplication
 
 app = QApplication(sys.argv)
 import main
@@ -76,6 +76,27 @@ STEPS = {
         print("A state:", a.clicks, a.text)
     """, ["A: clicks=1", "A: text='h'", "A: text='hi'", "C clicked 1x", "A clicked 2x",
           "B pixel: #2a9d8f #000000", "A state: 2 hi"]),
+    "devtools": ("""
+        click(window.button)
+        edit("style.py", 'text.upper() + "!"', 'text.title() + "?"')
+        click(window.button)
+        print("after a reload:", window.reloads.text(), "|", window.statusBar().currentMessage())
+        edit("actions.py", 'print(f"shout: ', 'print(f"SHOUT: ')
+        edit("style.py", 'text.title() + "?"', 'text.title( + "?"')
+        click(window.button)  # both saved, one broken: the last good code runs
+        print("status:", window.statusBar().toolTip().splitlines()[0])  # the whole report
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "Reload modules")
+        next(a for a in menu.actions() if a.text().startswith("Reload modules")).trigger()
+        dialog = next(w for w in app.topLevelWidgets() if w.windowTitle() == "Reload modules")
+        dialog.refresh()
+        print("dialog:", dialog.state("style")[0], "|", dialog.state("actions"))
+        edit("style.py", 'text.title( + "?"', 'text.title() + "?!"')
+        click(window.button)
+        print("after the fix:", window.reloads.text(), "|", window.statusBar().currentMessage())
+    """, ["shout: HELLO!", "shout: Hello?",
+          "after a reload: reloads: 1 | Reloaded: style", "shout: Hello?",
+          "status: Reload failed:", "dialog: failed | ('waiting', 'waiting for style')",
+          "SHOUT: Hello?!", "after the fix: reloads: 2 | Reloaded: style, actions"]),
     "todo": ("""
         QTest.keyClicks(window.edit, "milk")
         click(window.add_button)

@@ -2,7 +2,8 @@
 
 The wheel is built from a copy of the source tree with ``pip wheel`` (as
 ``pip install .`` does), unpacked into a folder put first on ``PYTHONPATH``
-and run from outside the source tree.
+and run from outside the source tree. Marked slow (the build takes 10-15 s and
+fetches setuptools): ``python -m pytest -m slow`` runs it, as ``.ci/run`` does.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 import qtreload
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(".git", ".tox", ".venv", "build", "dist", "*.egg-info",

@@ -18,10 +18,10 @@ from reliability_helpers import REPO, assert_clean_exit, run_script
 
 SIGNAL_SCRIPT = """
 write("box", '''
-from PyQt5.QtCore import QObject, pyqtSignal
+from qtpy.QtCore import QObject, Signal
 STAMP = "v1"
 class Box(QObject):
-    moved = pyqtSignal(int)
+    moved = Signal(int)
     def on_moved(self, value):
         GOT.append(("method", STAMP, value))
 GOT = []
@@ -52,7 +52,7 @@ print("DONE")
 
 
 def test_unchanged_signal_survives_a_full_re_run_of_its_module(tmp_path):
-    """A save re-running a module with a QObject subclass and a ``pyqtSignal``, while a
+    """A save re-running a module with a QObject subclass and a ``Signal``, while a
     connection made before it is live: emitting and connecting after it work (it used
     to segfault, 3 of 3 runs: the old signal object was freed under PyQt)."""
     assert "DONE" in assert_clean_exit(run_script(SIGNAL_SCRIPT, tmp_path))
@@ -226,7 +226,7 @@ def test_internal_error_fails_the_reload_once_and_other_saves_go_ahead(project, 
 
 DELETED_RECEIVER_SCRIPT = """
 sys.excepthook = sys.__excepthook__   # PyQt5's rule: an exception escaping a slot aborts
-from PyQt5.QtWidgets import QLabel
+from qtpy.QtWidgets import QLabel
 button = QPushButton()
 label, other = QLabel("one"), QLabel("two")
 qtreload.connect(button.clicked, label.clear)        # a C++ method of a QObject
@@ -261,9 +261,9 @@ import multiprocessing  # noqa: F401  (aliases this script as sys.modules["__mp_
 import sys
 from pathlib import Path
 
-from PyQt5.QtCore import Qt, QTimer
-from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QApplication, QPushButton
+from qtpy.QtCore import Qt, QTimer
+from qtpy.QtTest import QTest
+from qtpy.QtWidgets import QApplication, QPushButton
 
 import handler
 
@@ -282,7 +282,7 @@ def drive():
 
 
 QTimer.singleShot(0, drive)
-sys.exit(app.exec_())
+sys.exit(app.exec())
 # v1
 """
 
@@ -290,7 +290,7 @@ sys.exit(app.exec_())
 def test_run_never_re_runs_the_script_aliased_by_multiprocessing(tmp_path):
     """Under ``qtreload run``, an app importing ``multiprocessing`` (pyqtgraph does):
     saving the script does not re-run it as ``__mp_main__`` (which started a second
-    ``app.exec_()`` and then segfaulted); the handler module's save is picked up."""
+    ``app.exec()`` and then segfaulted); the handler module's save is picked up."""
     (tmp_path / "app.py").write_text(MP_APP)
     (tmp_path / "handler.py").write_text(textwrap.dedent("""
         def on_click():
@@ -315,7 +315,7 @@ def _handler() -> None:
 @pytest.mark.parametrize("handler", [42, None, "on_click"])
 def test_connect_to_something_not_callable_is_a_type_error(qtbot, handler):
     import blinker
-    from PyQt5.QtWidgets import QPushButton
+    from qtpy.QtWidgets import QPushButton
 
     import qtreload
 
@@ -328,7 +328,7 @@ def test_connect_to_something_not_callable_is_a_type_error(qtbot, handler):
 
 
 def test_connect_to_an_unbound_or_non_signal_is_a_type_error():
-    from PyQt5.QtWidgets import QPushButton
+    from qtpy.QtWidgets import QPushButton
 
     import qtreload
 
@@ -340,8 +340,8 @@ def test_connect_to_an_unbound_or_non_signal_is_a_type_error():
 
 
 def test_unique_connection_made_twice_is_a_type_error_as_in_pyqt(qtbot):
-    from PyQt5.QtCore import Qt
-    from PyQt5.QtWidgets import QLabel, QPushButton
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QLabel, QPushButton
 
     import qtreload
 
@@ -523,7 +523,7 @@ def test_module_file_replaced_by_a_fifo_is_skipped_with_a_message(project, caplo
 # -- module-level objects that must not die -------------------------------------------
 
 THREAD_MODULE = '''
-from PyQt5.QtCore import QThread
+from qtpy.QtCore import QThread
 import state
 
 class Ticker(QThread):
@@ -560,7 +560,7 @@ assert first.isRunning()
 count = len(state.TICKS)
 import time; time.sleep(0.1)
 assert len(state.TICKS) > count   # every thread still runs
-from PyQt5.QtCore import QThread
+from qtpy.QtCore import QThread
 for thread in [t for t in gc.get_objects() if isinstance(t, QThread)]:
     thread.requestInterruption()
     thread.wait(2000)
@@ -584,12 +584,12 @@ def test_running_qthread_dropped_by_a_reload_is_kept_alive(tmp_path, case):
 PARTIAL_SCRIPT = """
 write("state", "LOG = []\\n")
 SOURCE = '''
-from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtWidgets import QWidget
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import QWidget
 from state import LOG
 
 class Panel(QWidget):
-    moved = pyqtSignal(int)
+    moved = Signal(int)
 
     def on_click(self):
         LOG.append(("click", "@V@"))
@@ -606,7 +606,7 @@ button.clicked.connect(live.on_click)
 button.click()
 live.moved.emit(1)
 write("panel", SOURCE.replace("@V@", "v2").replace(
-    "    moved = pyqtSignal(int)", "    moved = pyqtSignal(int)\\n    resized = pyqtSignal()"))
+    "    moved = Signal(int)", "    moved = Signal(int)\\n    resized = Signal()"))
 report = qtreload.check()
 assert report.reloaded == ("panel",), report
 (warning,) = report.warnings
@@ -622,7 +622,7 @@ print("DONE")
 
 
 def test_restart_needed_qt_class_change_still_swaps_the_method_code(tmp_path):
-    """A new ``pyqtSignal`` together with method-body edits: the live widget's methods
+    """A new ``Signal`` together with method-body edits: the live widget's methods
     (connected with plain PyQt) run the new code and its existing signal keeps working;
     only the new signal waits for the restart, reported once (live widgets used to get
     none of the edit)."""

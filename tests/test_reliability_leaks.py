@@ -13,8 +13,8 @@ import weakref
 
 import blinker
 import pytest
-from PyQt5.QtCore import QCoreApplication, QEvent
-from PyQt5.QtWidgets import QPushButton
+from qtpy.QtCore import QCoreApplication, QEvent
+from qtpy.QtWidgets import QPushButton
 from reliability_helpers import click, rss_bytes
 
 import qtreload
@@ -23,7 +23,7 @@ from qtreload._qt import MethodProxy
 
 PANEL = '''
 import qtreload
-from PyQt5.QtWidgets import QLabel, QPushButton, QWidget
+from qtpy.QtWidgets import QLabel, QPushButton, QWidget
 
 SENT = []
 
@@ -154,7 +154,7 @@ def test_500_reload_cycles_stay_bounded(qtbot, project, measurements, where):
 
 RECEIVER = '''
 import qtreload
-from PyQt5.QtWidgets import QWidget
+from qtpy.QtWidgets import QWidget
 from {p}recstate import CALLS
 
 

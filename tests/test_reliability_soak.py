@@ -34,8 +34,8 @@ import time
 
 import blinker
 import pytest
-from PyQt5.QtCore import QCoreApplication, QObject, pyqtSignal
-from PyQt5.QtWidgets import QPushButton
+from qtpy.QtCore import QCoreApplication, QObject, Signal
+from qtpy.QtWidgets import QPushButton
 from reliability_helpers import atomic_write, click, real
 
 import qtreload
@@ -45,7 +45,7 @@ MODULES = 4
 
 HANDLERS = '''
 import qtreload
-from PyQt5.QtWidgets import QPushButton, QWidget
+from qtpy.QtWidgets import QPushButton, QWidget
 from {p}soakstate import hub
 
 NAME = "@M@"
@@ -94,7 +94,7 @@ BREAKAGES = {
 
 
 class Emitter(QObject):
-    fired = pyqtSignal(int)
+    fired = Signal(int)
 
 
 class ErrorLog(logging.Handler):

@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from PyQt5.QtCore import QObject, QThread, pyqtSignal
+from qtpy.QtCore import QObject, QThread, Signal
 from reliability_helpers import atomic_write
 
 import qtreload
@@ -155,7 +155,7 @@ def test_threads_nested_wrapped_calls_stay_consistent(project):
 QT_WORKER = '''
 import threading
 
-from PyQt5.QtCore import QObject
+from qtpy.QtCore import QObject
 
 VERSION = @N@
 
@@ -180,7 +180,7 @@ def helper():
 
 
 class Emitter(QObject):
-    job = pyqtSignal(int)
+    job = Signal(int)
 
 
 @pytest.mark.timeout(240)

@@ -8,8 +8,8 @@ import threading
 import weakref
 
 import pytest
-from PyQt5.QtCore import QCoreApplication, QEvent, Qt
-from PyQt5.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
+from qtpy.QtCore import QCoreApplication, QEvent, Qt
+from qtpy.QtWidgets import QApplication, QMainWindow, QMenu, QPushButton, QStatusBar
 
 import qtreload
 from qtreload._triggers import BEFORE_COMMAND, BEFORE_EVENTS, BEFORE_SCRIPT, TRIGGERS, switches
@@ -391,3 +391,86 @@ def test_closed_and_deleted_dialog_leaves_no_listener_behind(qtbot, project):
     qtreload.check()
     project.edit("mod", "X = 1", "X = 2")
     assert qtreload.check().reloaded
+
+
+def test_a_module_saved_with_a_broken_one_is_shown_waiting_for_it(qtbot, project):
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    project.write("other", "VALUE = 1\n")
+    project.load("counter")
+    mod, other = project.load("mod"), project.load("other")
+    name, broken = project.name("mod"), project.name("other")
+    dialog = shown_dialog(qtbot)
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
+    project.edit("mod", "VALUE = 1", "VALUE = 2")  # a good save...
+    project.edit("other", "VALUE = 1", "VALUE = (1,")  # ...reloaded with a broken one
+    assert [f.module for f in qtreload.check().failures] == [broken]
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "waiting")
+    assert dialog.state(name) == ("waiting", f"waiting for {broken}")
+    assert state_of(dialog, broken) == "failed"
+    assert "1 waiting" in dialog.summary.text() and "1 failed" in dialog.summary.text()
+    project.edit("other", "VALUE = (1,", "VALUE = 3")
+    assert set(qtreload.check().reloaded) == {name, broken}
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
+    assert (mod.VALUE, other.VALUE) == (2, 3)
+
+
+def test_dialog_cuts_nothing_off_and_shows_the_whole_failure_under_the_list(qtbot, project):
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    project.load("counter")
+    project.load("mod")
+    name = project.name("mod")
+    dialog = shown_dialog(qtbot)
+    project.edit("mod", "VALUE = 1", "VALUE = (1,")
+    assert qtreload.check().failures
+    qtbot.waitUntil(lambda: state_of(dialog, name) == "failed")
+    project.edit("counter", "RUNS = []", "RUNS = [0]")  # another state: changed on disk
+    counter = project.name("counter")
+    qtbot.waitUntil(lambda: state_of(dialog, counter) == "changed on disk", timeout=3000)
+    metrics = dialog.tree.fontMetrics()
+    for row in range(dialog.tree.topLevelItemCount()):
+        shown = dialog.tree.topLevelItem(row)
+        for column in (0, 1):  # the module and its state are never cut
+            width = metrics.horizontalAdvance(shown.text(column))
+            assert dialog.tree.columnWidth(column) >= width, shown.text(column)
+    item = dialog.tree.findItems(name, Qt.MatchExactly, 0)[0]
+    assert dialog.details.toPlainText() == ""
+    dialog.tree.setCurrentItem(item)
+    text = dialog.details.toPlainText()
+    assert text.startswith(f"{name}: failed ({name}.py:")
+    assert f'File "{project.path("mod")}", line' in text and "SyntaxError" in text
+    project.edit("mod", "VALUE = (1,", "VALUE = 2")
+    qtreload.check()
+    qtbot.waitUntil(lambda: dialog.details.toPlainText().startswith(f"{name}: up to date"))
+
+
+def test_a_long_status_message_is_elided_with_the_whole_report_in_the_tooltip(qtbot, project):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    bar = window.statusBar()
+    window.resize(320, 200)
+    window.show()
+    qtbot.waitExposed(window)
+    bar.setToolTip("the app's own tooltip")
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    project.load("counter")
+    project.load("mod")
+    name = project.name("mod")
+    enable_notifications(window, timeout_ms=60_000)
+    project.edit("mod", "VALUE = 1", "VALUE = (1,")
+    qtreload.check()
+    message = bar.currentMessage()
+    assert message.startswith("Reload failed: ") and message.endswith(".py, line 4)")
+    assert "\u2026" in message  # elided in the middle: it did not fit
+    assert bar.fontMetrics().horizontalAdvance(message) <= bar.width()
+    tip = bar.toolTip()
+    assert tip.startswith("Reload failed:\n")
+    assert f"{project.path('mod')}:" in tip and "SyntaxError" in tip  # full path and error
+    bar.clearMessage()
+    assert bar.toolTip() == "the app's own tooltip"
+    project.edit("mod", "VALUE = (1,", "VALUE = 2")
+    qtreload.check()
+    assert bar.currentMessage() == f"Reloaded: {name}"  # short enough: shown whole
+    assert bar.toolTip() == f"Reloaded: {name}"

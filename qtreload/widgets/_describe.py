@@ -1,4 +1,4 @@
-"""One line of text for a reload report, for a status bar or the dialog."""
+"""Text for a reload report: one line for a status bar, all of it for a tooltip."""
 from __future__ import annotations
 
 from .._report import ReloadReport
@@ -13,3 +13,11 @@ def describe(report: ReloadReport) -> str:
     if report.reloaded:
         return "Reloaded: " + ", ".join(report.reloaded) + tail
     return ("Reloaded with warnings" + tail) if report.warnings else "Nothing to reload"
+
+
+def describe_in_full(report: ReloadReport) -> str:
+    """Every line of a report: each failure with its full path, each warning."""
+    lines = ["Reload failed:"] if report.failures else [describe(report)]
+    lines += [f"  {failure.message}" for failure in report.failures]
+    lines += [f"  {warning.message}" for warning in report.warnings]
+    return "\n".join(lines)

@@ -1,4 +1,9 @@
-"""The "Reload modules" dialog: the watched modules and their state, a manual reload."""
+"""The "Reload modules" dialog: the watched modules and their state, a manual reload.
+
+Nothing is cut off: the module and state columns fit their text, long details
+are elided in the middle (the full text is in the tooltip), and the pane under
+the list shows everything about the selected module (a failure's traceback).
+"""
 from __future__ import annotations
 
 import logging
@@ -12,8 +17,11 @@ from .._compat import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     Qt,
     QTimer,
     QTreeWidget,
@@ -26,12 +34,23 @@ from .._engine import Reloader
 from .._report import ReloadReport
 from ._describe import describe
 from ._relay import Relay, guarded
-from ._states import CHANGED, DELETED, FAILED, UP_TO_DATE, DiskDigests, memory_of, module_state
+from ._states import (
+    CHANGED,
+    DELETED,
+    FAILED,
+    UP_TO_DATE,
+    WAITING,
+    DiskDigests,
+    memory_of,
+    module_state,
+)
 from ._toggles import Toggle, default_toggles, switch
 
 log = logging.getLogger("qtreload")
 
-_COLORS = {CHANGED: QColor(170, 100, 0), FAILED: QColor(200, 0, 0), DELETED: QColor(128, 128, 128)}
+_COLORS = {CHANGED: QColor(170, 100, 0), FAILED: QColor(200, 0, 0), DELETED: QColor(128, 128, 128),
+           WAITING: QColor(30, 90, 190)}
+_MODULE, _STATE, _DETAILS = range(3)
 
 
 class ReloadDialog(QDialog):
@@ -55,7 +74,19 @@ class ReloadDialog(QDialog):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSortingEnabled(True)
         self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.tree.header()
+        assert header is not None  # a tree view always has one
+        fit = QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(_MODULE, fit)
+        header.setSectionResizeMode(_STATE, fit)
+        header.setStretchLastSection(True)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
+        self.tree.currentItemChanged.connect(self._show_details)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setPlaceholderText(
+            "Select a module to see its file and, if its save failed, the error.")
         self.summary = QLabel()
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
@@ -82,10 +113,15 @@ class ReloadDialog(QDialog):
         row.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addLayout(switches)
-        layout.addWidget(self.tree, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tree)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
         layout.addWidget(self.outcome)
         layout.addLayout(row)
-        self.resize(640, 420)
+        self.resize(720, 480)
 
         self._timer = QTimer(self)
         self._timer.setInterval(self.REFRESH_MS)
@@ -124,11 +160,16 @@ class ReloadDialog(QDialog):
             if item is None:
                 item = self._items[name] = QTreeWidgetItem([name, "", ""])
                 self.tree.addTopLevelItem(item)
-            if (item.text(1), item.text(2), item.toolTip(2)) != (state, details, tip):
-                item.setText(1, state)
-                item.setText(2, details)
-                item.setToolTip(2, tip)
-                item.setForeground(1, _COLORS.get(state, self.palette().text().color()))
+            if (item.text(_STATE), item.text(_DETAILS), item.toolTip(_DETAILS)) != (
+                    state, details, tip):
+                item.setText(_STATE, state)
+                item.setText(_DETAILS, details)
+                item.setToolTip(_MODULE, record.path)
+                item.setToolTip(_STATE, details or state)
+                item.setToolTip(_DETAILS, tip)
+                item.setForeground(_STATE, _COLORS.get(state, self.palette().text().color()))
+                if item is self.tree.currentItem():
+                    self._show_details(item)
         for name in self._items.keys() - records.keys():
             item = self._items.pop(name)
             self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
@@ -149,6 +190,16 @@ class ReloadDialog(QDialog):
     def _apply_toggles(self, *_: Any) -> None:
         switch(self._toggles, [self.checkboxes[t.label].isChecked() for t in self._toggles])
         self.refresh()
+
+    @guarded
+    def _show_details(self, item: QTreeWidgetItem | None, *_: Any) -> None:
+        """Everything about the current module in the pane under the list."""
+        if item is None:
+            self.details.clear()
+            return
+        state, details, tip = item.text(_STATE), item.text(_DETAILS), item.toolTip(_DETAILS)
+        head = f"{item.text(_MODULE)}: {state}" + (f" ({details})" if details else "")
+        self.details.setPlainText(f"{head}\n\n{tip}")
 
     @guarded
     def _selection_changed(self, *_: Any) -> None:

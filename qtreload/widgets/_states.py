@@ -1,4 +1,4 @@
-"""What the dialog shows for each watched module: up to date, changed, failed or deleted.
+"""What the dialog shows for each watched module: up to date, changed, failed, waiting, deleted.
 
 Read from the engine's records, the failures it reported, and the files on disk
 (hashed with the engine's own fingerprint, re-hashed only when the detector's
@@ -16,6 +16,8 @@ from .._report import ReloadFailure, ReloadReport
 from .._watch import WatchedModule, file_fingerprint
 
 UP_TO_DATE, CHANGED, FAILED, DELETED = "up to date", "changed on disk", "failed", "deleted"
+#: Saved together with a module whose reload failed: it goes in with that one's next good save.
+WAITING = "waiting"
 
 
 class FailureMemory:
@@ -84,6 +86,11 @@ def module_state(record: WatchedModule, memory: FailureMemory, disk: DiskDigests
     if digest == record.fingerprint:
         return UP_TO_DATE, "", record.path
     if record.failed is not None and record.failed == digest:
+        if record.blocked_by:
+            culprits = ", ".join(sorted(record.blocked_by))
+            return WAITING, f"waiting for {culprits}", (
+                f"{record.path}\nSaved while {culprits} could not be reloaded: it is "
+                f"reloaded together with the next good save of {culprits}.")
         failure, failed_digest = memory.failures.get(record.name, (None, None))
         if failure is not None and failed_digest == digest:
             return FAILED, failure.short_message, failure.traceback_text
