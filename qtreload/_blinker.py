@@ -91,9 +91,9 @@ def relink_receivers(mapped: Callable[[Any], Any], namespaces: list[dict]) -> No
     for signal in signals.values():
         for receiver_id, held in list(signal.receivers.items()):
             receiver = held() if isinstance(held, weakref.ref) else held
-            live = mapped(receiver) if receiver is not None else None
-            if live is None or live is receiver:
+            if receiver is None or mapped(receiver) is receiver:
                 continue
+            live = mapped(receiver)
             senders = [_sender(signal, sender_id)
                        for sender_id in list(signal._by_receiver.get(receiver_id, ()))]
             if any(sender is _UNKNOWN for sender in senders):

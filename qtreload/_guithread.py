@@ -48,7 +48,7 @@ def dispatch(func: Callable[[], object] | None) -> bool:
     if app is None:
         return False
     gui = app.thread()
-    if QThread.currentThread() is gui:
+    if gui is None or QThread.currentThread() is gui:
         return False
     if func is not None:
         _gui_relay(gui).run.emit(func)
@@ -68,7 +68,8 @@ def _gui_relay(gui: QThread) -> _Relay:
 
 def nested_event() -> bool:
     """Is this call being made by a nested event loop (deeper than the app's own)?"""
-    return QThread.currentThread().loopLevel() > 1
+    thread = QThread.currentThread()
+    return thread is not None and thread.loopLevel() > 1
 
 
 reloader.dispatcher = dispatch
