@@ -18,7 +18,7 @@ from . import _blinker, _guithread, _qt  # noqa: F401  (_guithread plugs in the 
 from ._default import reloader
 from ._engine import Reloader
 from ._hotswap import ClassRule
-from ._report import ReloadFailure, ReloadReport, ReloadWarning
+from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning
 from ._slot import autoreload_slot
 from ._triggers import switches
 from ._watch import OPT_OUT_MARKER
@@ -29,6 +29,8 @@ __all__ = [
     "ReloadFailure",
     "ReloadReport",
     "ReloadWarning",
+    "FAST_PATH",
+    "FULL_RUN",
     "Reloader",
     "add_class_rule",
     "autoreload_slot",

@@ -8,6 +8,7 @@ detector reports a possible change or new modules were imported.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.abc
 import logging
 import os
@@ -103,6 +104,8 @@ class Reloader:
         self._by_path: dict[str, list[str]] = {}
         self._ignored: set[str] = set()
         self._compiled: dict[str, ModuleInfo] = {}
+        self._commits = 0  # modules committed so far
+        self._committed: dict[str, int] = {}  # module -> the count when it last committed
         # Per thread: [depth of wrapped calls running]. A reload waits for the
         # other threads' calls; the thread-local one-item list keeps the hot path cheap.
         self._local = threading.local()
@@ -306,17 +309,24 @@ class Reloader:
     def _stale(self) -> dict[WatchedModule, bytes]:
         """The modules to reload: new content on disk, and not a known failure.
 
-        A module whose current save already failed waits for its next save, so
-        it does not hold up the others. A module that was only dragged into a
-        failure (saved with a broken one) waits for that one to be saved again.
+        A module whose current save failed waits for its next save, so it does
+        not hold up the others; or for a change in a module its save imports
+        (saved now, committed since, or newly there): that may be what it lacked.
+        A module only saved with a failed one goes ahead at the next other save.
         """
         stale = {r: r.disk for r in self._modules.values() if r.disk is not None}
         for record in [r for r in stale if not r.runs_in(sys.modules.get(r.name))]:
             del stale[record]
             self._forget(record.name)
-        stuck = {r.name for r in stale if r.failed is not None and not r.blocked_by}
-        for record in list(stale):
-            if record.failed is not None and (not record.blocked_by or record.blocked_by & stuck):
+        fresh = {r.name for r in stale if r.failed is None}
+        for record in [r for r in stale if r.failed is not None]:
+            if record.blocked_by:
+                retry = bool(fresh)
+            else:
+                retry = bool(record.failed_imports & fresh) or any(
+                    self._committed.get(name, -1) > record.failed_at
+                    for name in record.failed_imports)
+            if not retry:
                 del stale[record]
         return stale
 
@@ -356,13 +366,45 @@ class Reloader:
                 # are rebuilt.
                 sys.setswitchinterval(max(switch, _RELOAD_SWITCH_INTERVAL))
             self._deferred_since = None
-            report = self._transaction(stale)
+            report = self._reload(stale)
             _closures.forget_dead()
         finally:
             sys.setswitchinterval(switch)
             self._reloading_thread = None
-        self._publish(report, stale)
+        self._publish(report)
         return report
+
+    def _reload(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
+        """Reload ``stale`` as one transaction; note what failed, and what waits and why."""
+        report = self._transaction(stale)
+        if report.ok:
+            for name in report.reloaded:
+                self._commits += 1
+                self._committed[name] = self._commits
+        else:
+            culprits = {failure.module: failure.message for failure in report.failures}
+            for record, source in stale.items():
+                if record.name in culprits:
+                    record.fail(source, culprits[record.name], self._commits)
+                else:
+                    record.fail(source, "", self._commits, frozenset(culprits))
+        return dataclasses.replace(report, waiting=self.waiting())
+
+    def waiting(self) -> dict[str, str]:
+        """Watched modules whose save on disk is not running, and why (for reports and UIs)."""
+        waiting = {}
+        for record in self._modules.values():
+            if record.disk is None or record.failed is None:
+                continue
+            if record.blocked_by:
+                waiting[record.name] = (
+                    f"saved with {', '.join(sorted(record.blocked_by))}, whose save failed; "
+                    "goes ahead at the next save")
+            else:
+                waiting[record.name] = (
+                    f"its save failed ({record.error}); waiting for its next save or a "
+                    "change in a module it imports")
+        return waiting
 
     def _transaction(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
         """Run the reload; an error in qtreload itself fails it like a bad save would.
@@ -393,17 +435,11 @@ class Reloader:
             time.sleep(0.0005)
         return True
 
-    def _publish(self, report: ReloadReport, stale: dict[WatchedModule, bytes]) -> None:
-        if report.failures:
-            culprits = frozenset(failure.module for failure in report.failures)
-            for record, source in stale.items():
-                record.failed = fingerprint(source)
-                record.blocked_by = frozenset() if record.name in culprits else culprits
-            for failure in report.failures:
-                _log_failure(failure)
-        else:
-            for name in report.reloaded:
-                log.info("qtreload: reloaded %s", name)
+    def _publish(self, report: ReloadReport) -> None:
+        for failure in report.failures:
+            _log_failure(failure)
+        for name in report.reloaded:
+            log.info("qtreload: reloaded %s", name)
         for warning in report.warnings:
             log.warning("qtreload: %s", warning.message)
         for listener in list(self.listeners):
@@ -449,7 +485,7 @@ class Reloader:
         record.disk = source
         if digest == record.failed:
             return False  # this very content failed already: reported once
-        record.failed, record.blocked_by = None, frozenset()
+        record.failed = None
         return True
 
     def _force(self, name: str) -> None:
@@ -457,7 +493,7 @@ class Reloader:
         if record is None:
             raise ValueError(f"qtreload: {name!r} is not a watched module")
         self._read(record)
-        record.failed, record.blocked_by = None, frozenset()  # asked for: try it again
+        record.failed = None  # asked for: try it again
         if record.disk is None and not record.deleted:
             record.disk = read_source(record.path)
 
@@ -533,6 +569,10 @@ class Reloader:
             self._by_path.setdefault(path, []).append(name)
             if source is not None and disk is not None:
                 self._news |= self._read(record)  # edited between import and now?
+            self._commits += 1  # newly there: a failed save that imports it may work now
+            self._committed[name] = self._commits
+            self._news |= any(name in r.failed_imports for r in self._modules.values()
+                              if r.failed is not None)
         self._compiled.clear()
 
     def _forget(self, name: str) -> None:

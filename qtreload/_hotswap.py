@@ -53,6 +53,8 @@ MemberRule = Callable[[type, type, str], bool]
 log = logging.getLogger("qtreload")
 
 _MISSING = object()
+#: For :meth:`HotSwap.plan_rebind`: a name that is not bound.
+ABSENT = _MISSING
 # ``_abc_impl`` holds an ABC's registered virtual subclasses: the live one is kept.
 _SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__",
                                "_abc_impl"})
@@ -518,7 +520,12 @@ class HotSwap:
 
     def plan_rebind(self, module: str, namespace: dict, name: str, old_value: Any,
                     new_value: Any) -> None:
-        """Rebind ``namespace[name]`` (``from module import name``) if it holds ``old_value``."""
+        """Rebind ``namespace[name]`` (``from module import name``) if it holds ``old_value``.
+
+        Either value may be :data:`ABSENT`: a name ``module`` did not export
+        before is bound if ``namespace`` lacks it; one it no longer exports is
+        removed if ``namespace`` still holds what it exported.
+        """
         self._module = module
         new_value = self.mapped(new_value)
         if namespace.get(name, _MISSING) is old_value and new_value is not old_value:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._tracebacks import format_user_exception
 
@@ -55,13 +55,20 @@ class ReloadWarning:
 class ReloadReport:
     """Result of ``qtreload.check()`` or ``qtreload.reload()``.
 
-    ``reloaded`` lists the committed modules in the order they ran. When
-    ``failures`` is not empty nothing was committed and ``reloaded`` is empty.
+    ``reloaded`` lists the committed modules in the order they finished
+    running. A module in ``failures`` changed nothing; the other saves of the
+    same check went ahead without it (``reloaded``), unless they need it.
+    ``paths``: how each reloaded module ran, :data:`FAST_PATH` (only its edited
+    definitions) or :data:`FULL_RUN`. ``waiting``: modules whose save on disk
+    is not running, with the reason (e.g. its save failed, and it waits for
+    its next save or a change in a module it imports).
     """
 
     reloaded: tuple[str, ...] = ()
     failures: tuple[ReloadFailure, ...] = ()
     warnings: tuple[ReloadWarning, ...] = ()
+    paths: dict[str, str] = field(default_factory=dict, hash=False)
+    waiting: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def ok(self) -> bool:
@@ -70,6 +77,11 @@ class ReloadReport:
     def __bool__(self) -> bool:
         """True when anything happened (a reload, a failure or a warning)."""
         return bool(self.reloaded or self.failures or self.warnings)
+
+
+#: Values of :attr:`ReloadReport.paths`.
+FAST_PATH = "fast path"
+FULL_RUN = "full run"
 
 
 def error_lineno(exc: BaseException, path: str) -> int | None:

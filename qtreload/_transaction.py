@@ -19,18 +19,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._closures import TRACK_NAME, track
-from ._compiler import ModuleInfo, compile_module
+from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ClassRule, HotSwap, MemberRule, RegistryRule
+from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule, RegistryRule
 from ._imports import FromImport, imports_seen, public_names, reload_order
-from ._report import ReloadFailure, ReloadReport, ReloadWarning, error_lineno
+from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
 from ._watch import WatchedModule
 
 _KEEP = frozenset({
     "__name__", "__file__", "__spec__", "__loader__", "__package__", "__path__",
-    "__cached__", "__builtins__", TRACK_NAME,
+    "__cached__", "__builtins__",
 })
 
 
@@ -41,7 +40,6 @@ KeepRule = Callable[[Any], "str | None"]
 
 # Values kept alive by a keep rule; they live as long as the app.
 _kept: list[Any] = []
-_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,6 @@ class ReloadPolicy:
 class _Step:
     record: WatchedModule
     source: bytes
-    code: types.CodeType | None = None
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
     snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
@@ -68,6 +65,11 @@ class _Step:
     @property
     def namespace(self) -> dict:
         return sys.modules[self.record.name].__dict__
+
+
+def _exported(namespace: dict) -> dict[str, Any]:
+    """What ``from module import *`` takes from a module namespace, by name."""
+    return {name: namespace[name] for name in public_names(namespace) if name in namespace}
 
 
 class ReloadTransaction:
@@ -86,16 +88,13 @@ class ReloadTransaction:
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
         for step in self._steps.values():
-            # A module that imports another one reloading now re-runs its imports.
-            if not step.record.imports.modules & self._steps.keys():
-                step.fast = find_chunk(step.record.info, step.source, step.record.path)
-            if step.fast is not None:
-                step.code, step.info = step.fast.code, step.fast.info
-                continue
             try:
-                step.code, step.info = compile_module(step.source, step.record.path)
+                step.info = recompile(step.record.info, step.source, step.record.path)
             except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
+            # A module that imports another one reloading now re-runs its imports.
+            if not step.record.imports.modules & self._steps.keys():
+                step.fast = find_chunk(step.record.info, step.info)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish
@@ -133,7 +132,8 @@ class ReloadTransaction:
             # What the good save replaced is dropped (the old namespace's values).
             warnings += self._keep_dropped(done, done.snapshot, done.namespace)
         swap.relink(self._policy.registry_rules, [self._steps[name].namespace for name in order])
-        return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings))
+        paths = {name: FAST_PATH if self._steps[name].fast else FULL_RUN for name in order}
+        return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings), paths=paths)
 
     def _keep_dropped(self, step: _Step, dropped: dict, kept: dict) -> list[ReloadWarning]:
         """Keep alive what the keep rules ask for among ``dropped``'s values not in ``kept``."""
@@ -144,8 +144,8 @@ class ReloadTransaction:
         names = step.fast.names if step.fast is not None else list(dropped)
         warnings = []
         for name in names:
-            value = dropped.get(name, _ABSENT)
-            if value is _ABSENT or id(value) in present:
+            value = dropped.get(name, ABSENT)
+            if value is ABSENT or id(value) in present:
                 continue
             for rule in rules:
                 reason = rule(value)
@@ -186,14 +186,14 @@ class ReloadTransaction:
                 if key not in _KEEP and not submodule:
                     del namespace[key]
             namespace["__doc__"] = None
-        namespace[TRACK_NAME] = track
-        assert step.code is not None  # compiled before any step runs
+        run = step.fast if step.fast is not None else step.info
+        assert run is not None  # compiled before any step runs
         # One watchdog per thread: a module run by another's import statement runs
         # within the limit of the module that imports it.
         nested, self._running = self._running, True
         try:
             with time_limit(None if nested else self._policy.time_limit):
-                exec(step.code, namespace)
+                run.run(namespace)
         finally:
             self._running = nested
 
@@ -222,14 +222,16 @@ class ReloadTransaction:
             if namespace is None:
                 continue
             if imported.name == "*":
-                pairs = [(name, name) for name in public_names(step.snapshot)]
-            else:
-                pairs = [(imported.name, imported.alias)]
-            for name, alias in pairs:
-                # A name the module no longer defines stays as the importer has it.
-                if name in step.snapshot and name in step.namespace:
-                    swap.plan_rebind(imported.module, namespace, alias, step.snapshot[name],
-                                     step.namespace[name])
+                # What a restart's ``import *`` gives: the names exported now, not before.
+                old = _exported(step.snapshot)
+                new = _exported(step.namespace)
+                for name in {**old, **new}:
+                    swap.plan_rebind(imported.module, namespace, name,
+                                     old.get(name, ABSENT), new.get(name, ABSENT))
+            # A name the module no longer defines stays as the importer has it.
+            elif imported.name in step.snapshot and imported.name in step.namespace:
+                swap.plan_rebind(imported.module, namespace, imported.alias,
+                                 step.snapshot[imported.name], step.namespace[imported.name])
         return swap
 
     @staticmethod

@@ -116,7 +116,13 @@ class WatchedModule:
     info: ModuleInfo | None = None
     disk: bytes | None = None  # newer source on disk, not committed yet
     failed: bytes | None = None  # fingerprint whose reload failed (reported once)
-    blocked_by: frozenset[str] = frozenset()  # failed only with these (broken) modules
+    #: Why that save failed (one line), and what its source imports: it is tried
+    #: again when one of those changes or appears.
+    error: str = ""
+    failed_imports: frozenset[str] = frozenset()
+    failed_at: int = 0  # the engine's commit count when it failed
+    #: Not failed itself: saved with these modules, whose saves failed.
+    blocked_by: frozenset[str] = frozenset()
     deleted: bool = False  # the file is missing, or empty (a save half-way)
     module: weakref.ref | None = None  # the module object this record is about
     #: Definitions a save removed; one that comes back revives the same object.
@@ -140,4 +146,14 @@ class WatchedModule:
         self.imports = scan_imports(source, self.name, self.is_package)
         self.info = info
         self.disk = self.failed = None
-        self.blocked_by = frozenset()
+        self.error, self.blocked_by = "", frozenset()
+
+    def fail(self, source: bytes, error: str, commits: int,
+             blocked_by: frozenset[str] = frozenset()) -> None:
+        """The save ``source`` failed with ``error`` (or only with ``blocked_by``'s).
+
+        ``commits``: the engine's count of committed modules now.
+        """
+        self.failed, self.error, self.failed_at = fingerprint(source), error, commits
+        self.failed_imports = scan_imports(source, self.name, self.is_package).modules
+        self.blocked_by = blocked_by

@@ -165,3 +165,73 @@ def test_a_slotted_instance_python_cannot_retype_becomes_a_twin_of_the_live_clas
     assert slotted.Checker is Checker and type(slotted.DEFAULT) is Checker
     assert slotted.Validator.CHECKER is slotted.DEFAULT
     assert slotted.DEFAULT.check("list") and slotted.VERSION == 2
+
+
+# -- 5. star imports ------------------------------------------------------------------
+
+def test_a_star_import_follows_the_names_exported_now(project):
+    """``from .impl import *`` in a package: added names arrive, removed ones go."""
+    project.write("pkg.__init__", "from .impl import *\nfrom .plain import *\n")
+    project.write("pkg.impl", """
+        __all__ = ["kept", "dropped"]
+        def kept(): return "kept v1"
+        def dropped(): return "dropped"
+        def later(): return "later"
+    """)
+    project.write("pkg.plain", "def one(): return 1\n")
+    pkg = project.load("pkg")
+    kept = pkg.kept
+    project.write("pkg.impl", """
+        __all__ = ["kept", "later", "added"]
+        def kept(): return "kept v2"
+        def dropped(): return "dropped"
+        def later(): return "later"
+        def added(): return "added"
+    """)
+    project.write("pkg.plain", "def one(): return 1\ndef two(): return 2\n")
+    report = qtreload.check()
+    assert report.ok, report.failures[0].message
+    assert pkg.kept is kept and kept() == "kept v2"
+    assert (pkg.later(), pkg.added(), pkg.two()) == ("later", "added", 2)
+    assert not hasattr(pkg, "dropped")
+
+
+# -- 3. held-back saves: retried when what they lacked arrives; the report says why --------
+
+def test_a_save_needing_a_broken_module_is_retried_when_that_module_is_fixed(project):
+    project.write("lib", "VALUE = 1\n")
+    project.write("user", "from {p}lib import VALUE\n")
+    lib, user = project.load("lib"), project.load("user")
+    project.write("lib", "VALUE = 1\nNEW = 2\n1 / 0\n")
+    assert not qtreload.check().ok
+    project.write("user", "from {p}lib import VALUE, NEW\n")  # needs lib's broken save
+    report = qtreload.check()
+    assert [f.module for f in report.failures] == [user.__name__]
+    assert "waiting for its next save" in report.waiting[user.__name__]
+    project.write("lib", "VALUE = 1\nNEW = 2\n")  # fixed: user goes ahead without a save
+    report = qtreload.check()
+    assert report.ok and set(report.reloaded) == {lib.__name__, user.__name__}
+    assert user.NEW == 2 and not report.waiting
+
+
+def test_a_save_needing_a_new_module_is_retried_when_that_module_appears(project):
+    project.write("pkg.__init__", "")
+    project.write("pkg.user", "X = 1\n")
+    user = project.load("pkg.user")
+    project.write("pkg.user", "from . import helper\nX = helper.VALUE\n")
+    report = qtreload.check()
+    assert [f.module for f in report.failures] == [user.__name__]
+    project.write("pkg.helper", "VALUE = 5\n")
+    project.load("pkg.helper")  # imported by other code (the app), not saved again
+    report = qtreload.check()
+    assert report.ok and report.reloaded == (user.__name__,) and user.X == 5
+
+
+def test_the_report_says_which_path_each_module_took(project):
+    project.write("paths", "DATA = []\n\ndef f():\n    return 1\n")
+    paths = project.load("paths")
+    project.edit("paths", "return 1", "return 2")
+    report = qtreload.check()
+    assert report.paths == {paths.__name__: qtreload.FAST_PATH}
+    project.edit("paths", "DATA = []", "DATA = [1]")
+    assert qtreload.check().paths == {paths.__name__: qtreload.FULL_RUN}
