@@ -186,8 +186,8 @@ def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]],
 def imports_seen(before: Callable[[list[str]], None]) -> Iterator[None]:
     """While in the block, ``before(names)`` runs ahead of each import statement this thread runs.
 
-    ``names``: the absolute names of the modules the statement may load,
-    parents first (``from . import x`` in ``pkg``: ``pkg``, ``pkg.x``). The
+    ``names``: the absolute names of the modules the statement may load
+    (``from . import x`` in ``pkg``: ``pkg``, ``pkg.x``). The
     reload transaction runs a changed module there, when the code that imports
     it asks for it, as a restart would. Other threads' imports pass straight
     through; so do ``importlib.import_module`` calls (they take the plan's order).
@@ -200,10 +200,9 @@ def imports_seen(before: Callable[[list[str]], None]) -> Iterator[None]:
         if threading.get_ident() == owner:
             target = _absolute(name, globals, level)
             if target:
-                parts = target.split(".")
-                names = [".".join(parts[: i + 1]) for i in range(len(parts))]
-                names += [f"{target}.{item}" for item in fromlist or () if item != "*"]
-                before(names)
+                # Not its parent packages: those are imported already (they are in
+                # sys.modules), so the statement does not run them.
+                before([target, *(f"{target}.{item}" for item in fromlist or () if item != "*")])
         return original(name, globals, locals, fromlist, level)
 
     builtins.__import__ = seen

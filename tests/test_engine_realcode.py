@@ -235,3 +235,21 @@ def test_the_report_says_which_path_each_module_took(project):
     assert report.paths == {paths.__name__: qtreload.FAST_PATH}
     project.edit("paths", "DATA = []", "DATA = [1]")
     assert qtreload.check().paths == {paths.__name__: qtreload.FULL_RUN}
+
+
+def test_a_submodule_importing_a_sibling_does_not_rerun_its_package_half_way(project):
+    """``from .recipes import x`` in ``pkg.more`` does not run ``pkg`` (it is imported
+    already): ``pkg``'s ``from .more import *`` then sees the whole new ``pkg.more``."""
+    project.write("pkg.__init__", "from .more import *\nVERSION = 1\n")
+    project.write("pkg.more", "from .recipes import helper\n__all__ = ['one']\n"
+                              "def one():\n    return helper()\n")
+    project.write("pkg.recipes", "def helper():\n    return 1\n")
+    pkg = project.load("pkg")
+    project.write("pkg.__init__", "from .more import *\nVERSION = 2\n")
+    project.write("pkg.more", "from .recipes import helper\n__all__ = ['one', 'two']\n"
+                              "def one():\n    return helper()\ndef two():\n    return 2\n")
+    project.write("pkg.recipes", "def helper():\n    return 10\n")
+    report = qtreload.check()
+    assert report.ok, report.failures[0].message
+    assert (pkg.VERSION, pkg.one(), pkg.two()) == (2, 10, 2)
+    assert not hasattr(pkg, "helper")
