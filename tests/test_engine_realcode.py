@@ -253,3 +253,13 @@ def test_a_submodule_importing_a_sibling_does_not_rerun_its_package_half_way(pro
     assert report.ok, report.failures[0].message
     assert (pkg.VERSION, pkg.one(), pkg.two()) == (2, 10, 2)
     assert not hasattr(pkg, "helper")
+
+
+def test_a_class_attribute_set_to_none_and_removed_by_a_save_is_gone(project):
+    """Seen in marshmallow 3.24: ``parent = None`` removed from a base class."""
+    source = "class Base:\n    parent = None\n    label = 'x'\n\ndef f():\n    return 1\n"
+    project.write("nones", source)
+    nones = project.load("nones")
+    project.write("nones", source.replace("    parent = None\n", ""))
+    assert qtreload.check().ok
+    assert not hasattr(nones.Base, "parent") and nones.Base.label == "x"
