@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import _saves
 from _common import (
     big_module_source,
     class_names,
@@ -461,7 +462,8 @@ def _takes_arg(func: Any) -> bool:
         return False
 
 
-SCENARIOS = {"idle": idle, "edit": edit, "rapid": rapid, "eventhook": eventhook}
+SCENARIOS = {"idle": idle, "edit": edit, "rapid": rapid, "eventhook": eventhook,
+             **_saves.SCENARIOS}
 
 
 def main() -> None:

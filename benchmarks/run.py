@@ -32,17 +32,29 @@ WRAPPED_TARGET_NS = 1000.0
 EDIT_TARGET_MS = 5.0
 EDIT_TARGET_DEFS = 500
 
+SAVE_TARGET_MS = 2.0  # any save of a 500-definition module, and a one-method edit
+REAL_TARGET_MS = 5.0  # p95 per save of a real module of a few thousand lines
+START_TARGET = 1.3  # start-up with qtreload's cache, against plain Python with .pyc
+
 FULL = {
     "a": {"n": [10, 1000, 5000], "repeat": 15, "min_seconds": 0.03},
     "b": {"defs": [50, 500, 2000], "heap": [0, 1_000_000], "repeat": 7},
     "c": {"edits": 200},
     "d": {"n": 1000, "repeat": 7, "min_seconds": 0.05},
+    "e": {"defs": [50, 500, 2000], "kinds": ["body", "module", "comment"], "repeat": 7},
+    "f": {"methods": 400, "repeat": 7},
+    "g": {"modules": 200, "functions": 20, "big_defs": 33_000, "repeat": 5},
+    "h": {"projects": {"more-itertools": 27, "attrs": 18}},
 }
 QUICK = {
     "a": {"n": [10, 500], "repeat": 3, "min_seconds": 0.01},
     "b": {"defs": [50, 500], "heap": [0, 100_000], "repeat": 3},
     "c": {"edits": 50},
     "d": {"n": 100, "repeat": 3, "min_seconds": 0.01},
+    "e": {"defs": [500], "kinds": ["body", "module", "comment"], "repeat": 3},
+    "f": {"methods": 400, "repeat": 3},
+    "g": {"modules": 200, "functions": 20, "big_defs": 3_300, "repeat": 1},
+    "h": {"projects": {"more-itertools": 6}},
 }
 
 # -- running the workers ----------------------------------------------------------------
@@ -73,7 +85,43 @@ def jobs(config: dict, only: set[str]) -> list[tuple[str, str, dict, bool]]:
     if "d" in only:
         d = dict(config["d"], profile=True)
         out.append(("d", "eventhook", d, False))
+    out += save_jobs(config, only)
     return out
+
+
+def save_jobs(config: dict, only: set[str]) -> list[tuple[str, str, dict, bool]]:
+    """The jobs of (e) to (h): the cost of a save, and of a start."""
+    out = []
+    tools = ("qtreload", "ipython")
+    if "e" in only:
+        e = config["e"]
+        for defs in e["defs"]:
+            for kind in e["kinds"]:
+                for tool in tools:
+                    out.append(("e", "saves", {"tool": tool, "defs": defs, "kind": kind,
+                                               "repeat": e["repeat"]}, False))
+    if "f" in only:
+        for tool in tools:
+            out.append(("f", "bigclass", dict(config["f"], tool=tool), False))
+    if "g" in only:
+        out.append(("g", "startup", config["g"], False))
+    if "h" in only:
+        for project, count in config["h"]["projects"].items():
+            versions = [str(v) for v in real_versions(project)[:count]]
+            for tool in tools:
+                out.append(("h", "real", {"tool": tool, "package": project,
+                                          "versions": versions}, False))
+    return out
+
+
+def real_versions(project: str) -> list[Path]:
+    """The extracted sources of ``project``'s releases (downloaded once with pip)."""
+    from replay import PROJECTS, extract, fetch  # the replay harness's downloader
+
+    cache = Path.home() / ".cache" / "qtreload-replay"
+    packages, releases = PROJECTS[project]
+    return [extract(fetch(project, v, cache), packages, cache / "versions" / project / v)
+            for v in releases]
 
 
 def _cpu_times() -> tuple[int, int]:
@@ -120,7 +168,8 @@ def export_commit(rev: str, into: Path) -> str:
     return sha
 
 
-def run_job(scenario: str, params: dict, pyc: bool, timeout: float) -> dict:
+def run_job(scenario: str, params: dict, pyc: bool, timeout: float,
+            root: Path | None = None) -> dict:
     """Run one worker; its result, with ``other_load``: cores other processes used meanwhile."""
     with tempfile.TemporaryDirectory(prefix="qtreload-bench-out-") as tmp:
         out = Path(tmp) / "result.json"
@@ -128,7 +177,7 @@ def run_job(scenario: str, params: dict, pyc: bool, timeout: float) -> dict:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         total0, idle0 = _cpu_times()
         wall0 = time.perf_counter()
-        proc = subprocess.run(cmd, env=env_for_worker(QTRELOAD_ROOT, pyc), cwd=str(HERE),
+        proc = subprocess.run(cmd, env=env_for_worker(root or QTRELOAD_ROOT, pyc), cwd=str(HERE),
                               capture_output=True, text=True, timeout=timeout)
         wall = time.perf_counter() - wall0
         total1, idle1 = _cpu_times()
@@ -152,6 +201,8 @@ def apply_targets(rows: list[dict]) -> list[dict]:
         row.setdefault("target", None)
         row.setdefault("met", None)
         name, prm = row["name"], row["params"]
+        if row.get("code") == "before":
+            continue  # the baseline: for comparison only
         if row["scenario"] == "a" and row.get("kind") == "overhead":
             row["target"] = "< 1 µs"
             row["met"] = row["median"] < WRAPPED_TARGET_NS
@@ -163,7 +214,15 @@ def apply_targets(rows: list[dict]) -> list[dict]:
         elif row["scenario"] == "c" and row["tool"] == "qtreload":
             row["target"] = "100 %"
             row["met"] = row["latest"] == row["edits"]
+        elif row["scenario"] in "ef" and row.get("tool") == "qtreload" and (
+                row["scenario"] == "f" or prm["defs"] == EDIT_TARGET_DEFS):
+            row["target"] = f"≤ {SAVE_TARGET_MS:g} ms"
+            row["met"] = row["median"] <= SAVE_TARGET_MS and not row["stale"]
+        elif row["scenario"] == "h" and row.get("tool") == "qtreload" and prm["kind"] == "all":
+            row["target"] = f"p95 ≤ {REAL_TARGET_MS:g} ms"
+            row["met"] = row["p95"] <= REAL_TARGET_MS
         del name
+    _start_ratios([r for r in rows if r["scenario"] == "g"])
     flat = []
     overheads: dict[str, list[dict]] = {}
     for row in rows:
@@ -183,6 +242,19 @@ def apply_targets(rows: list[dict]) -> list[dict]:
             "met": growth <= max(100.0, 0.2 * lo["median"]),
         })
     return rows + flat
+
+
+def _start_ratios(rows: list[dict]) -> None:
+    """Start-up rows: each as a multiple of plain Python with .pyc files, same case and code."""
+    for row in rows:
+        plain = next((r for r in rows if r["params"]["case"] == row["params"]["case"]
+                      and r["name"].startswith("plain Python, .pyc written before")
+                      and r.get("code") == row.get("code")), None)
+        if plain is not None:
+            row["ratio"] = row["median"] / plain["median"]
+            if row["name"].startswith("qtreload, next start") and row.get("code") != "before":
+                row["target"] = f"≤ {START_TARGET:g}x"
+                row["met"] = row["ratio"] <= START_TARGET
 
 
 # -- formatting -----------------------------------------------------------------------
@@ -291,18 +363,84 @@ def table_d(rows: list[dict]) -> list[str]:
     return out
 
 
+def table_e(rows: list[dict]) -> list[str]:
+    defs = sorted({r["params"]["defs"] for r in rows})
+    head = ["save", "tool", *[f"{d} defs" for d in defs], "fast path / saves", "stale",
+            "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    keys: list[tuple[str, str]] = []
+    for r in rows:
+        if (r["params"]["kind"], r["name"]) not in keys:
+            keys.append((r["params"]["kind"], r["name"]))
+    for kind, name in keys:
+        group = {r["params"]["defs"]: r for r in rows
+                 if r["params"]["kind"] == kind and r["name"] == name}
+        fast = "; ".join(f"{r['fast']}/{r['n']}" for r in group.values()) \
+            if group[next(iter(group))]["tool"] == "qtreload" else "—"
+        mets = [r["met"] for r in group.values() if r["met"] is not None]
+        out.append("| " + " | ".join([
+            SAVE_KINDS[kind], name, *[cell(group[d]) if d in group else "" for d in defs], fast,
+            str(sum(r["stale"] for r in group.values())),
+            next((r["target"] for r in group.values() if r["target"]), "—"),
+            met_text(all(mets) if mets else None)]) + " |")
+    return out
+
+
+SAVE_KINDS = {"body": "a function body", "module": "a module-level constant (full run)",
+              "comment": "a comment line added/removed at the top"}
+
+
+def table_f(rows: list[dict]) -> list[str]:
+    head = ["one-method edit in a big class", "lines", "time per save", "stale", "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        out.append("| " + " | ".join([r["name"], str(r["params"]["lines"]), cell(r),
+                                      str(r["stale"]), r["target"] or "—",
+                                      met_text(r["met"])]) + " |")
+    return out
+
+
+def table_g(rows: list[dict]) -> list[str]:
+    head = ["start-up", "case", "time", "× plain Python with .pyc", "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        ratio = r.get("ratio")
+        out.append("| " + " | ".join([r["name"], r["params"]["case"], cell(r),
+                                      f"{ratio:.2f}" if ratio is not None else "—",
+                                      r["target"] or "—", met_text(r["met"])]) + " |")
+    return out
+
+
+def table_h(rows: list[dict]) -> list[str]:
+    head = ["real release history", "saves", "reloads", "median", "p95", "max", "failed",
+            "target", "met?"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        out.append("| " + " | ".join([
+            f"{r['params']['package']} (largest module {r['biggest_module_lines']:,} lines): "
+            f"{r['name']}", str(r["saves"]), str(r["n"]), fmt(r["median"], "ms"),
+            fmt(r["p95"], "ms"), fmt(r["max"], "ms"), str(r["failures"]), r["target"] or "—",
+            met_text(r["met"])]) + " |")
+    return out
+
+
 TITLES = {
     "a": "(a) Cost per event when nothing changed (median, min – max over repeats)",
     "b": "(b) Edit-to-effect: one function edited, time of the reload call (median, min – max)",
     "c": "(c) Correctness under rapid same-size edits, .pyc writing enabled",
     "d": "(d) Global event hook: cost per delivered Qt event",
+    "e": "(e) A save of each kind, time of the reload call (median, min – max)",
+    "f": "(f) A one-method edit in a class of about 2,000 lines (median, min – max)",
+    "g": "(g) Start-up in a fresh interpreter: importing the modules (median, min – max)",
+    "h": "(h) Successive released versions saved over a running process, per save",
 }
-TABLES = {"a": table_a, "b": table_b, "c": table_c, "d": table_d}
+TABLES = {"a": table_a, "b": table_b, "c": table_c, "d": table_d, "e": table_e,
+          "f": table_f, "g": table_g, "h": table_h}
 
 
 def tables(rows: list[dict]) -> str:
     parts = []
-    for key in "abcd":
+    for key in "abcdefgh":
         group = [r for r in rows if r["scenario"] == key]
         if group:
             parts += [f"### {TITLES[key]}", "", *TABLES[key](group), ""]
@@ -403,13 +541,16 @@ def write_results_md(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    parser.add_argument("--only", default="abcd", help="scenarios to run, e.g. 'a,c'")
+    parser.add_argument("--only", default="abcdefgh", help="scenarios to run, e.g. 'a,c'")
     parser.add_argument("--out", type=Path, default=HERE / "results",
                         help="folder for <timestamp>.json/.md")
     parser.add_argument("--results-md", type=Path, help="also write the report here")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per subprocess")
     parser.add_argument("--commit", metavar="REV",
                         help="benchmark qtreload/ as of this commit (default: the work tree)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run the qtreload jobs of (b) and (e)-(h) on qtreload/ as of "
+                             "this commit, each right after the same job on the code measured")
     parser.add_argument("--retries", type=int, default=None,
                         help="runs again a job during which other processes used more than "
                              "half a core, keeping the least disturbed (default 1, 0 with "
@@ -429,13 +570,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.commit:
         commit = export_commit(args.commit, Path(exported.name))
         QTRELOAD_ROOT = Path(exported.name)
+    before = tempfile.TemporaryDirectory(prefix="qtreload-bench-before-")
+    baseline = None
+    if args.baseline:
+        baseline = (export_commit(args.baseline, Path(before.name)), Path(before.name))
     try:
-        return run_all(args, config, only, commit)
+        return run_all(args, config, only, commit, baseline)
     finally:
         exported.cleanup()
+        before.cleanup()
 
 
-def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str | None) -> int:
+def _versions(letter: str, params: dict,
+              baseline: tuple[str, Path] | None) -> list[tuple[str, Path]]:
+    """(label suffix, qtreload root) for each code a job runs on."""
+    now = [("", Path(QTRELOAD_ROOT))]
+    if baseline is None or letter not in "befgh" or params.get("tool", "qtreload") != "qtreload":
+        return now
+    sha, root = baseline
+    return now + [(f" [before: {sha[:7]}]", root)]
+
+
+def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str | None,
+            baseline: tuple[str, Path] | None = None) -> int:
     max_wait = args.max_wait if args.max_wait is not None else (0 if args.quick else 5)
     if args.retries is None:
         args.retries = 0 if args.quick else 1
@@ -444,13 +601,16 @@ def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str 
     rows: list[dict] = []
     profiles: dict[str, str] = {}
     errors: list[str] = []
-    for letter, scenario, params, pyc in jobs(config, only):
+    todo = [(letter, scenario, params, pyc, suffix, root)
+            for letter, scenario, params, pyc in jobs(config, only)
+            for suffix, root in _versions(letter, params, baseline)]
+    for letter, scenario, params, pyc, suffix, root in todo:
         if time.time() - started > args.budget:
             max_wait, args.retries = 0, 0  # out of time for patience
         busy = wait_for_quiet(max_wait) if max_wait else busy_cores(0.1)
         load.append(busy)
         t0 = time.perf_counter()
-        label = f"[{letter}] {scenario} {json.dumps(params)}"
+        label = f"[{letter}] {scenario}{suffix} {json.dumps(params)[:200]}"
         print(f"{label} (other load {busy:.2f} cores)", end=" ... ", file=sys.stderr,
               flush=True)
         result: dict = {}
@@ -460,7 +620,7 @@ def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str 
                       end=" ... ", file=sys.stderr, flush=True)
                 wait_for_quiet(max_wait)
             try:
-                again = run_job(scenario, params, pyc, args.timeout)
+                again = run_job(scenario, params, pyc, args.timeout, root)
             except subprocess.TimeoutExpired:
                 again = {"error": f"timed out after {args.timeout:g} s"}
             if "error" in again or result.get("other_load", math.inf) > again["other_load"]:
@@ -469,8 +629,8 @@ def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str 
                 break
         busy = result.get("other_load", busy)
         where = result.get("qtreload_file")
-        if where and not Path(where).resolve().is_relative_to(Path(QTRELOAD_ROOT).resolve()):
-            result = {"error": f"the worker imported {where}, not qtreload from {QTRELOAD_ROOT}"}
+        if where and not Path(where).resolve().is_relative_to(root.resolve()):
+            result = {"error": f"the worker imported {where}, not qtreload from {root}"}
         load[-1] = busy
         print(f"{time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
         if "error" in result:
@@ -479,6 +639,8 @@ def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str 
             continue
         for row in result["rows"]:
             row.setdefault("kind", "value")
+            row["name"] += suffix
+            row["code"] = "before" if suffix else "now"
             row["info"] = dict(result.get("info", {}), other_load_cores=busy)
         rows += result["rows"]
         profiles.update(result.get("profiles", {}))

@@ -2,12 +2,15 @@
 
 Every watched module is compiled (see :mod:`._compiler`) with each lambda and
 nested ``def`` wrapped in ``__qtreload_track__``, which records the new
-function under its code object. When the enclosing source changes, the old and
+function under its code object. The name lives in :mod:`builtins`, so that
+the code runs under any executor (``runpy``, a plain ``exec`` into fresh
+globals) and adds nothing to the module's globals. When the enclosing source changes, the old and
 new closure codes are paired by body, and the live functions made from an old
 code get the new one (a lambda connected in ``__init__`` runs its new code).
 """
 from __future__ import annotations
 
+import builtins
 import difflib
 import types
 import weakref
@@ -28,6 +31,9 @@ def track(func: Callable) -> Callable:
             live = _live[code] = weakref.WeakSet()
         live.add(func)
     return func
+
+
+setattr(builtins, TRACK_NAME, track)
 
 
 def live_functions(code: types.CodeType) -> list[types.FunctionType]:

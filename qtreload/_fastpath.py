@@ -1,160 +1,190 @@
-"""The fast path: a save that only edits function and class definitions re-runs just those.
+"""The fast path: a save that only edits, adds, removes or moves definitions re-runs just those.
 
-The full path re-runs the whole module, which costs its whole compile. When a
-save changes only top-level ``def``/``async def``/``class`` statements (their
-bodies, decorators or signatures; the same statements with the same names in
-the same order), running just those statements in the live module namespace
-gives what the full path would give after the hot-swap, and keeps the
-module-level data as it is.
+The full path re-runs every top-level statement of the module. When a save
+changes only top-level ``def``/``async def``/``class`` statements (their
+bodies, decorators or signatures; definitions added or removed) and perhaps
+moves the statements after them (a comment or a blank line added above), running
+just the changed and moved definitions in the live module namespace, and
+removing the names of removed ones, gives what the full path would give after
+the hot-swap, and keeps the module-level data as it is.
 
-Finding the chunk needs no parse of the whole new source: the lines that
-differ from the committed source are widened to whole top-level statements of
-the committed source (their line ranges are known from its compile), and just
-the matching new lines are parsed, with their line numbers kept.
+The statements are those :func:`._compiler.recompile` gave: the changed ones
+are the middle part whose text differs, between the common leading and
+trailing statements. Moved definitions run again so that their code, and the
+code of the live functions the hot-swap gives it, has the new line numbers.
 
 Anything not certain to behave as the full path would falls back to it (the
-answer is then None): another statement changed; a definition whose object
-other top-level code reads or rebinds (``f.tag = 1``, ``@f.register``, a second
-``def f``, ``global f``); a definition that reads, while it runs, a name bound
-after it or more than once, or that uses, while it runs, anything this module
-defines or assigns other than by importing it (a local decorator, base class or
-metaclass: it might touch this module's data, which the full run makes anew);
-``from X import *`` after it; a syntax error (the full path reports it); an
-edit touching the first two lines (encoding); an edit that adds or removes
-lines when functions or classes follow it (their code, not re-run, would keep
-line numbers that no longer match the file).
+answer is then None): another statement changed, or moved while it holds
+code that live objects keep (a module-level lambda); a definition whose object
+other top-level code reads or rebinds (``f.tag = 1``, ``@f.register``, a
+second ``def f``, ``global f``); a definition that reads, while it runs, a name
+bound after it or more than once, or that uses, while it runs, anything this
+module defines or assigns other than by importing it (a local decorator, base
+class or metaclass: it might touch this module's data, which the full run makes
+anew); a removed name other code reads or binds; ``from X import *`` after the
+first change; a class that other classes use as a base, edited beyond the
+bodies of its ordinary methods (the full run makes the subclasses again:
+``__init_subclass__``, a dataclass base's fields).
 """
 from __future__ import annotations
 
-import io
-import tokenize
 import types
 from dataclasses import dataclass
 
-from ._compiler import (
-    _STAR,
-    DEFINITION_KINDS,
-    ModuleInfo,
-    Statement,
-    compile_chunk,
-    describe_statements,
-)
+from ._compiler import DEFINITION_KINDS, STAR, ModuleInfo, Statement, common_prefix
+
+_CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 
 
 @dataclass
 class Chunk:
-    """The statements a save changed, compiled on their own."""
+    """The statements a save changed or moved, to run on their own."""
 
-    code: types.CodeType
-    first: int  # index of the first changed statement in the committed module
-    last: int  # one past the last
-    old_codes: list[types.CodeType]  # their top-level code objects before
+    statements: tuple[Statement, ...]  # to run, in order (new source)
+    removed: frozenset[str]  # names of removed definitions: they leave the namespace
+    old_codes: list[types.CodeType]  # the top-level code objects of what they replace
     new_codes: list[types.CodeType]  # and now
     info: ModuleInfo  # the new source, described
-    names: frozenset[str]  # the module names it binds: the only ones it changes
+    names: frozenset[str]  # the module names it binds or removes: the only ones it changes
+
+    def run(self, namespace: dict) -> None:
+        """Remove the removed definitions and run the changed ones, in the live namespace."""
+        for name in self.removed:
+            namespace.pop(name, None)
+        for statement in self.statements:
+            if statement.code is not None:
+                exec(statement.code, namespace)
 
 
-def find_chunk(info: ModuleInfo | None, source: bytes, path: str) -> Chunk | None:
-    """The chunk to re-run for the save ``source``, or None: take the full path."""
-    if info is None:
+def find_chunk(old: ModuleInfo | None, new: ModuleInfo) -> Chunk | None:
+    """The chunk to re-run to go from ``old`` to ``new``, or None: take the full path."""
+    if old is None or old.future_flags != new.future_flags:
         return None
-    try:
-        return _find_chunk(info, source, path)
-    except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError,
-            MemoryError, OverflowError):
-        return None  # the full path reports what is wrong, if anything
+    old_keys = [s.key for s in old.statements]
+    new_keys = [s.key for s in new.statements]
+    shortest = min(len(old_keys), len(new_keys))
+    # Unchanged before the change: same text at the same place; after: same text.
+    first = common_prefix([(s.start, s.key) for s in old.statements],
+                          [(s.start, s.key) for s in new.statements], shortest)
+    suffix = common_prefix(old_keys[::-1], new_keys[::-1], shortest - first)
+    old_changed = old.statements[first:len(old_keys) - suffix]
+    last = len(new_keys) - suffix
+    if not old_changed and first == last and old.source == new.source:
+        return None  # nothing changed
+    if any(s.kind not in DEFINITION_KINDS for s in (*old_changed, *new.statements[first:last])):
+        return None
+    # The moved statements after the change: definitions run again (new line
+    # numbers); others hold no code that outlives their run.
+    moved = [i for i in range(last, len(new_keys))
+             if new.statements[i].start != old.statements[i - last + first
+                                                          + len(old_changed)].start]
+    for index in moved:
+        statement = new.statements[index]
+        if statement.kind not in DEFINITION_KINDS and _keeps_code(statement):
+            return None
+    run = list(range(first, last)) + [i for i in moved
+                                      if new.statements[i].kind in DEFINITION_KINDS]
+    defined = frozenset().union(*(new.statements[i].binds for i in run))
+    removed = frozenset().union(*(s.binds for s in old_changed)) - defined
+    if not _behaves_as_full_run(new, run, removed, first):
+        return None
+    replaced = [*old_changed, *(old.statements[i - last + first + len(old_changed)]
+                                for i in run if i >= last)]
+    if not _subclasses_unaffected(new.statements, run, {s.name: s for s in replaced if s.name}):
+        return None
+    statements = tuple(new.statements[i] for i in run)
+    return Chunk(statements, removed, [c for s in replaced for c in s.codes],
+                 [c for s in statements for c in s.codes], new, defined | removed)
 
 
-def _find_chunk(info: ModuleInfo, source: bytes, path: str) -> Chunk | None:
-    old_lines = info.source.splitlines(keepends=True)
-    new_lines = source.splitlines(keepends=True)
-    shortest = min(len(old_lines), len(new_lines))
-    prefix = _common_prefix(old_lines, new_lines, shortest)
-    suffix = _common_prefix(old_lines[::-1], new_lines[::-1], shortest - prefix)
-    if prefix < 2 or prefix == len(old_lines) == len(new_lines):
-        return None  # the encoding line may have changed; or nothing did
-    # The changed lines of the committed source, 1-based and inclusive (may be empty).
-    changed_first, changed_last = prefix + 1, len(old_lines) - suffix
+# Methods that run when a subclass is made: an edit in one changes the subclasses.
+_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__",
+                             "__new__", "__init__", "__prepare__", "__call__"})
+
+
+def _subclasses_unaffected(statements: tuple[Statement, ...], run: list[int],
+                           before: dict[str, Statement]) -> bool:
+    """Would the classes made on a base the chunk re-runs come out the same?
+
+    A subclass that does not run again keeps the base it was made on (the
+    hot-swap updates that base in place). The full run would make it again,
+    which differs when the edit changed more than the bodies of ordinary
+    methods (``__init_subclass__``, a dataclass base's fields and defaults, a
+    decorator): then the full run decides.
+    """
+    chosen = set(run)
+    users: set[str] = set()
+    for index, statement in enumerate(statements):
+        if index not in chosen:
+            users |= statement.bases
+    for index in run:
+        statement = statements[index]
+        if statement.kind == "class" and statement.name in users:
+            old = before.get(statement.name)
+            if old is None or not _same_but_method_bodies(old.code, statement.code):
+                return False
+    return True
+
+
+def _same_but_method_bodies(old: types.CodeType | None, new: types.CodeType | None) -> bool:
+    """Do ``old`` and ``new`` differ only in lines and in the bodies of ordinary methods?"""
+    if old is None or new is None:
+        return old is new
+    if (old.co_code, old.co_names, old.co_varnames) != (new.co_code, new.co_names,
+                                                        new.co_varnames):
+        return False
+    if len(old.co_consts) != len(new.co_consts):
+        return False
+    for a, b in zip(old.co_consts, new.co_consts, strict=True):
+        if isinstance(a, types.CodeType) and isinstance(b, types.CodeType):
+            method = (a.co_flags & _CO_NEWLOCALS and a.co_name == b.co_name
+                      and a.co_name not in _CREATION_HOOKS and a.co_name != "<lambda>")
+            if not method and not _same_but_method_bodies(a, b):
+                return False
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
+
+
+def _keeps_code(statement: Statement) -> bool:
+    """Does running ``statement`` leave objects that hold its code (not just run it)?"""
+    return any(code.co_name not in {"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"}
+               for code in statement.codes)
+
+
+def _behaves_as_full_run(info: ModuleInfo, run: list[int], removed: frozenset[str],
+                         first: int) -> bool:
+    """Would running ``info.statements[i] for i in run`` alone give what the full run gives?
+
+    Run alone, the chunk sees the namespace the whole module left, not the one
+    the statements before it leave; and the statements not in it do not run
+    again on its new objects.
+    """
     statements = info.statements
-    # An insertion (no old line changed) goes between lines prefix and prefix + 1:
-    # the statements ending or starting there may take it in.
-    low, high = min(changed_first, changed_last), max(changed_first, changed_last)
-    touched = [i for i, s in enumerate(statements) if s.start <= high and s.end >= low]
-    if not touched:
-        return None  # only comments or blank lines between statements changed
-    first, last = touched[0], touched[-1] + 1
-    old = statements[first:last]
-    if any(s.kind not in DEFINITION_KINDS for s in old):
-        return None
-    region_first = min(changed_first, old[0].start)
-    region_last = max(changed_last, old[-1].end)
-    if region_first > 1 and old_lines[region_first - 2].rstrip(b"\r\n").endswith(b"\\"):
-        return None  # the line before continues into the chunk
-    delta = len(new_lines) - len(old_lines)
-    if region_last + delta < region_first:
-        return None
-    if delta and any(s.codes for s in statements[last:]):
-        # The code after the chunk would keep its old line numbers (wrong in
-        # tracebacks), since it does not run again: the full path recompiles it.
-        return None
-    encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
-    if encoding == "utf-8":
-        encoding = "utf-8-sig"  # a BOM on line 1 is not part of the text
-    text = b"".join(new_lines[region_first - 1:region_last + delta]).decode(encoding)
-    code, body, global_names = compile_chunk(
-        "\n" * (region_first - 1) + text, path, info.future_flags, info.imported)
-    new = describe_statements(body, code.co_consts)
-    if [(s.kind, s.name) for s in new] != [(s.kind, s.name) for s in old]:
-        return None
-    statements = (*statements[:first], *new,
-                  *(s.shifted(delta) for s in statements[last:]))
-    global_names = info.global_names | global_names
-    if not _behaves_as_full_run(statements, first, last, global_names):
-        return None
-    new_info = ModuleInfo(source, statements, global_names, info.future_flags, info.imported)
-    old_codes = [c for s in old for c in s.codes]
-    new_codes = [c for s in new for c in s.codes]
-    names = frozenset().union(*(s.binds for s in new))
-    return Chunk(code, first, last, old_codes, new_codes, new_info, names)
-
-
-def _common_prefix(a: list[bytes], b: list[bytes], limit: int) -> int:
-    """How many leading items ``a`` and ``b`` share (at most ``limit``).
-
-    A binary search on slice comparisons: the comparing is done in C.
-    """
-    low, high = 0, limit  # a[:low] == b[:low]; the answer is at most high
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _behaves_as_full_run(statements: tuple[Statement, ...], first: int, last: int,
-                         global_names: frozenset[str]) -> bool:
-    """Would re-running ``statements[first:last]`` alone give what the full run gives?
-
-    ``statements``: the new module's. Run alone, the chunk sees the namespace
-    the whole module left, not the one the statements before it leave; and the
-    statements after it do not run again on its new objects.
-    """
+    global_names = info.global_names
     bound_at: dict[str, list[int]] = {}
+    read_by: dict[str, set[int]] = {}
+    used: set[str] = set()  # read in any way while running (as a base, in an annotation)
     for index, statement in enumerate(statements):
         for bound in statement.binds:
             bound_at.setdefault(bound, []).append(index)
-    if any(index >= first for index in bound_at.get(_STAR, ())):
-        return False  # ``import *`` after the chunk may rebind anything
-    for index in range(first, last):
+        for read in statement.loads:
+            read_by.setdefault(read, set()).add(index)
+        used |= statement.bases | statement.quiet
+    if any(index >= first for index in bound_at.get(STAR, ())):
+        return False  # ``import *`` after the change may rebind anything
+    for gone in removed:
+        # Gone for good: nothing else binds it or reads it while running.
+        if gone in bound_at or gone in read_by or gone in used or gone in global_names:
+            return False
+    for index in run:
         statement = statements[index]
         name = statement.name
         # Its object is its own: bound only here, never rebound at run time,
         # and no other top-level code reads it while running (except as a base class).
         if name is None or bound_at.get(name) != [index] or name in global_names:
             return False
-        if any(name in other.loads for i, other in enumerate(statements) if i != index):
+        if read_by.get(name, set()) - {index}:
             return False
         # What it reads while running is what the full run would give it: bound
         # once, before it. And what it calls while running (decorators, base classes,

@@ -2,7 +2,8 @@
 
 Installed by each enabled reloader; later imports of ``.py`` files go through
 :class:`TrackingLoader`, which compiles a watched module from the bytes it read
-(with its closures tracked) and tells the reloaders what it compiled.
+(with its closures tracked), or takes what it compiled from exactly those bytes
+at an earlier start (:mod:`._startcache`), and tells the reloaders.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 import types
 from typing import Protocol
 
-from ._closures import TRACK_NAME, track
+from . import _startcache
 from ._compiler import ModuleInfo, compile_module
 
 
@@ -28,7 +29,7 @@ _watchers: list[ImportWatcher] = []
 
 
 class TrackingLoader(importlib.machinery.SourceFileLoader):
-    """Loads watched modules through :func:`compile_source`, never from ``.pyc``."""
+    """Loads watched modules through :func:`compile_module`, never from ``.pyc``."""
 
     def get_code(self, fullname: str) -> types.CodeType | None:
         path = self.get_filename(fullname)
@@ -36,14 +37,15 @@ class TrackingLoader(importlib.machinery.SourceFileLoader):
         if not watchers:
             return super().get_code(fullname)
         source = self.get_data(path)
-        code, info = compile_module(source, path)
+        stored = _startcache.load(source, path)
+        if stored is None:
+            code, info = compile_module(source, path)
+            _startcache.store(source, code, info)
+        else:
+            code, info = stored
         for watcher in watchers:
             watcher.on_compiled(fullname, info)
         return code
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        module.__dict__.setdefault(TRACK_NAME, track)
-        super().exec_module(module)
 
 
 _hook = importlib.machinery.FileFinder.path_hook(

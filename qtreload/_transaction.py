@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._closures import TRACK_NAME, track
-from ._compiler import ModuleInfo, compile_module
+from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule
 from ._imports import FromImport, imports_seen, public_names, reload_order
@@ -30,7 +29,7 @@ from ._watch import WatchedModule
 
 _KEEP = frozenset({
     "__name__", "__file__", "__spec__", "__loader__", "__package__", "__path__",
-    "__cached__", "__builtins__", TRACK_NAME,
+    "__cached__", "__builtins__",
 })
 
 
@@ -57,7 +56,6 @@ class ReloadPolicy:
 class _Step:
     record: WatchedModule
     source: bytes
-    code: types.CodeType | None = None
     info: ModuleInfo | None = None  # the new source, described
     fast: Chunk | None = None  # the fast path: run only this chunk, without clearing
     snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
@@ -89,16 +87,13 @@ class ReloadTransaction:
     def run(self) -> ReloadReport:
         """Reload, and commit on full success; otherwise change nothing."""
         for step in self._steps.values():
-            # A module that imports another one reloading now re-runs its imports.
-            if not step.record.imports.modules & self._steps.keys():
-                step.fast = find_chunk(step.record.info, step.source, step.record.path)
-            if step.fast is not None:
-                step.code, step.info = step.fast.code, step.fast.info
-                continue
             try:
-                step.code, step.info = compile_module(step.source, step.record.path)
+                step.info = recompile(step.record.info, step.source, step.record.path)
             except Exception as exc:  # SyntaxError; ValueError: null bytes; anything else
                 return self._failed(step, exc)
+            # A module that imports another one reloading now re-runs its imports.
+            if not step.record.imports.modules & self._steps.keys():
+                step.fast = find_chunk(step.record.info, step.info)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish
@@ -189,14 +184,14 @@ class ReloadTransaction:
                 if key not in _KEEP and not submodule:
                     del namespace[key]
             namespace["__doc__"] = None
-        namespace[TRACK_NAME] = track
-        assert step.code is not None  # compiled before any step runs
+        run = step.fast if step.fast is not None else step.info
+        assert run is not None  # compiled before any step runs
         # One watchdog per thread: a module run by another's import statement runs
         # within the limit of the module that imports it.
         nested, self._running = self._running, True
         try:
             with time_limit(None if nested else self._policy.time_limit):
-                exec(step.code, namespace)
+                run.run(namespace)
         finally:
             self._running = nested
 

@@ -282,7 +282,8 @@ def test_frozen_app_is_off_unless_asked(tmp_path):
 
 QT_PACKAGES = ("PyQt5", "PyQt6", "PySide2", "PySide6", "qtpy", "sip", "shiboken2", "shiboken6")
 ENGINE = ("_engine", "_transaction", "_hotswap", "_compiler", "_closures", "_loader",
-          "_fastpath", "_imports", "_watch", "_detector", "_report", "_trim", "_timelimit")
+          "_fastpath", "_startcache", "_imports", "_watch", "_detector", "_report", "_trim",
+          "_timelimit")
 
 
 def test_the_engine_imports_neither_qt_nor_blinker(tmp_path):

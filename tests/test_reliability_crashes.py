@@ -205,10 +205,10 @@ def test_internal_error_fails_the_reload_once_and_other_saves_go_ahead(project, 
     qtreload.check()
     real_find = _transaction.find_chunk
 
-    def broken(info, source, path):
-        if path.endswith("a.py"):
+    def broken(old, new):
+        if new.path.endswith("a.py"):
             raise AssertionError("qtreload bug")
-        return real_find(info, source, path)
+        return real_find(old, new)
 
     monkeypatch.setattr(_transaction, "find_chunk", broken)
     project.edit("a", "'a1'", "'a2'")
