@@ -357,6 +357,7 @@ def test_notifier_drops_itself_with_its_status_bar(qtbot, project):
     window = QMainWindow()
     qtbot.addWidget(window)
     _states.memory_of(qtreload.reloader)  # the one shared, permanent listener
+    flush_deletes()  # relays of earlier tests' widgets, deleted late, unregister now
     before = list(listeners)
     bar = QStatusBar()
     window.setStatusBar(bar)
