@@ -84,7 +84,7 @@ _standing_in: dict[int, Any] = {}  # every stand-in made, by id (few, small: kep
 
 
 def _is_stand_in(value: Any) -> bool:
-    return _standing_in.get(id(value)) is value
+    return _standing_in.get(id(value), _MISSING) is value
 
 
 def _stand_in(cls: type, name: str, value: Any) -> Any:
