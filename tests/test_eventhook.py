@@ -314,9 +314,9 @@ def test_installed_before_qtwidgets_is_even_imported(tmp_path) -> None:
 
         checks = []
         _eventhook.install(check=lambda: checks.append(1))
-        from PyQt5.QtCore import Qt
-        from PyQt5.QtTest import QTest
-        from PyQt5.QtWidgets import QApplication, QPushButton
+        from qtpy.QtCore import Qt
+        from qtpy.QtTest import QTest
+        from qtpy.QtWidgets import QApplication, QPushButton
 
         app = QApplication([])
         print("hooked:", _eventhook.current() is not None and _eventhook._app is app)
