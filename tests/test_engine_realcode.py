@@ -283,3 +283,29 @@ def test_from_dot_import_in_a_submodule_does_not_rerun_its_package_half_way(proj
     report = qtreload.check()
     assert report.ok, report.failures[0].message
     assert (pkg.NEW, pkg.conv.CONV, pkg.late.Y) == (3, 4, 2)
+
+
+# -- 4. a restart-needed class names the live classes, never this run's copies ------------
+
+def test_a_restart_needed_class_points_at_the_live_neighbours(project):
+    source = """
+        class Context:
+            def who(self):
+                return "context v1"
+
+        class App:
+            __slots__ = ("a",)
+            context_class = Context
+    """
+    project.write("neighbours", source)
+    mod = project.load("neighbours")
+    Context = mod.Context
+    project.write("neighbours", source.replace('("a",)', '("a", "b")'))  # restart needed
+    report = qtreload.check()
+    assert report.ok and any(w.restart_needed for w in report.warnings)
+    assert mod.Context is Context and mod.App.context_class is Context
+    project.write("neighbours", source.replace('("a",)', '("a", "b")')
+                  .replace("context v1", "context v2"))
+    assert qtreload.check().ok
+    assert mod.Context is Context and mod.App.context_class is Context
+    assert Context().who() == "context v2"
