@@ -64,13 +64,29 @@ def disabled_by_environment() -> bool:
 
 
 class _ImportSpy(importlib.abc.MetaPathFinder):
-    """Notes that an import is happening, so the next check looks for new modules."""
+    """Notes that an import is happening, so the next check looks for new modules.
+
+    It also asks the finders after it, as importlib would, so that a module
+    another finder loads from a ``.py`` file (an editable install's) is
+    compiled by qtreload like any other: what it runs is known from its import
+    on, not read at the first check (which would miss an edit made before).
+    """
 
     def __init__(self, reloader: Reloader) -> None:
         self._reloader = reloader
 
-    def find_spec(self, fullname: str, *args: Any, **kwargs: Any) -> None:
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         self._reloader.note_import(fullname)
+        finders = list(sys.meta_path)
+        if self not in finders:
+            return None
+        for finder in finders[finders.index(self) + 1:]:
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                return None  # a legacy finder: importlib asks them all itself
+            spec = find(fullname, path, target)
+            if spec is not None:
+                return _loader.tracked(spec)
         return None
 
 

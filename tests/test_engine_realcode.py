@@ -309,3 +309,34 @@ def test_a_restart_needed_class_points_at_the_live_neighbours(project):
     assert qtreload.check().ok
     assert mod.Context is Context and mod.App.context_class is Context
     assert Context().who() == "context v2"
+
+
+# -- 6. modules another finder loads ----------------------------------------------------
+
+def test_a_module_an_editable_install_finder_loads_is_compiled_by_qtreload(project, tmp_path):
+    """An edit made before the first check is not lost; its first edit takes the fast path."""
+    import importlib.util
+    import sys
+
+    elsewhere = tmp_path / "src"
+    elsewhere.mkdir()
+    path = elsewhere / "edited.py"
+    path.write_text("DATA = []\n\ndef version():\n    return 'v1'\n")
+    name = project.name("edited")
+
+    class EditableFinder:  # as setuptools' editable installs add to sys.meta_path
+        @staticmethod
+        def find_spec(fullname, path_=None, target=None):
+            return importlib.util.spec_from_file_location(fullname, path) if fullname == name \
+                else None
+
+    sys.meta_path.append(EditableFinder)
+    try:
+        module = importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(EditableFinder)
+    version = module.version
+    path.write_text("DATA = []\n\ndef version():\n    return 'v2'\n")  # before any check
+    report = qtreload.check()
+    assert report.reloaded == (name,) and report.paths == {name: qtreload.FAST_PATH}
+    assert module.version is version and version() == "v2"
