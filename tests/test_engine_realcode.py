@@ -340,3 +340,31 @@ def test_a_module_an_editable_install_finder_loads_is_compiled_by_qtreload(proje
     report = qtreload.check()
     assert report.reloaded == (name,) and report.paths == {name: qtreload.FAST_PATH}
     assert module.version is version and version() == "v2"
+
+
+# -- 7. smaller ones ----------------------------------------------------------------------
+
+def test_an_edit_made_while_a_module_was_excluded_is_seen_when_it_is_included_again(project):
+    project.write("excluded", "def f():\n    return 'v1'\n")
+    excluded = project.load("excluded")
+    f = excluded.f
+    qtreload.check()
+    try:
+        qtreload.configure(exclude=[excluded.__name__])
+        project.write("excluded", "def f():\n    return 'v2'\n")
+        assert not qtreload.check().reloaded
+        qtreload.configure(exclude=[])
+        assert qtreload.check().reloaded == (excluded.__name__,)
+        assert excluded.f is f and f() == "v2"
+    finally:
+        qtreload.configure(exclude=[])
+
+
+def test_opting_out_by_an_edit_stops_the_watching(project):
+    project.write("optout", "X = 1\n")
+    optout = project.load("optout")
+    project.write("optout", "__qtreload__ = False\nX = 2\n")
+    assert qtreload.check().reloaded == (optout.__name__,)
+    assert optout.__name__ not in qtreload.reloader.watched()
+    project.write("optout", "__qtreload__ = False\nX = 3\n")
+    assert not qtreload.check().reloaded and optout.X == 2
