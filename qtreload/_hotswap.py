@@ -64,7 +64,7 @@ _TRAMPOLINE_NAME = "_qtreload_trampoline"
 # binding may still call: functions, bound methods, and descriptors (classmethod,
 # staticmethod, property, a decorator's own descriptor) with the functions they
 # hold. PyQt5 holds *borrowed* references to connected methods: freeing one
-# segfaults on the next emit (docs/binding-facts.md, F1, F13), so they live forever.
+# segfaults on the next emit (docs/binding-facts.md, F1, F14), so they live forever.
 _keepalive: dict[int, Any] = {}
 
 # Members removed from live classes, by class: a later save that brings one back
@@ -84,7 +84,7 @@ _standing_in: dict[int, Any] = {}  # every stand-in made, by id (few, small: kep
 
 
 def _is_stand_in(value: Any) -> bool:
-    return _standing_in.get(id(value)) is value
+    return _standing_in.get(id(value), _MISSING) is value
 
 
 def _stand_in(cls: type, name: str, value: Any) -> Any:
