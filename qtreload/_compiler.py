@@ -58,7 +58,10 @@ class Statement:
     ``quiet``: names read only in annotations. ``is_import``: a top-level
     ``import`` or ``from ... import``. ``global_names``: names declared
     ``global`` anywhere inside it; ``imported``: module names it binds by an
-    import (in any top-level block).
+    import (in any top-level block). ``methods``: for a class, where its
+    methods are, so that an edit inside one method's body compiles that method
+    only: (name, first line, first line of the body, last line), counted from
+    the statement's first line.
     """
 
     kind: str  # "def", "async def", "class", "string" (a bare string) or "other"
@@ -74,6 +77,7 @@ class Statement:
     is_import: bool
     global_names: frozenset[str]
     imported: frozenset[str]
+    methods: tuple[tuple[str, int, int, int], ...] = ()
 
     @property
     def codes(self) -> tuple[types.CodeType, ...]:
@@ -212,6 +216,12 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
         after += 1
     if any(_is_future_import(s) for s in statements[head:after]):
         return compile_module(source, path)[1]  # placement and flags: the whole module decides
+    if after == head + 1 and not delta:
+        edited = _method_edit(statements[head], new_lines, prefix + 1, len(old_lines) - suffix,
+                              path, previous)
+        if edited is not None:
+            return ModuleInfo(source, path, (*statements[:head], edited,
+                                             *statements[after:]), previous.future_flags)
     first_line = statements[head - 1].end + 1 if head else 1
     last_line = (statements[after].start if after < len(statements)
                  else len(old_lines) + 1) - 1 + delta
@@ -266,6 +276,54 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
                     and not changed.isdisjoint(_names(statement.code))):
                 kept[index] = _recompiled(statement, path, context)
     return ModuleInfo(source, path, tuple(kept), previous.future_flags)
+
+
+def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last: int,
+                 path: str, previous: ModuleInfo) -> Statement | None:
+    """``statement`` (a class) after an edit of lines ``first`` to ``last`` that stays inside
+    one method's body, compiling that method only; None if the edit is not such an edit.
+
+    The class's code is the same but for that method's code object, which the
+    method compiled alone (in a class of the same name) replaces; the lines
+    did not move.
+    """
+    if statement.code is None or not statement.methods:
+        return None
+    spans = [span for span in statement.methods
+             if statement.start + span[2] <= first and last <= statement.start + span[3]]
+    if len(spans) != 1 or spans[0][2] == spans[0][1]:
+        return None  # not inside one body, or the body shares the header's line
+    name, head, _, end = spans[0]
+    lines = new_lines[statement.start + head - 1:statement.start + end]
+    if any(b"global" in line or b"nonlocal" in line for line in lines):
+        return None  # it might change what the module declares
+    body = next((c for c in statement.codes if c.co_name == statement.name
+                 and not c.co_flags & _CO_NEWLOCALS), None)
+    olds = [i for i, c in enumerate(body.co_consts if body else ())
+            if isinstance(c, types.CodeType) and c.co_name == name]
+    if body is None or len(olds) != 1:
+        return None
+    encoding = _encoding(previous.source)
+    text = f"class {statement.name}:\n" + b"".join(lines).decode(encoding)
+    try:
+        wrapper, _ = _compile_piece(text, path, _Context(previous.future_flags, encoding,
+                                                         previous.imported))
+    except (SyntaxError, ValueError):
+        return None  # the full compile reports it
+    new = next(c for c in wrapper.co_consts if isinstance(c, types.CodeType))
+    new = next(c for c in new.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    old = body.co_consts[olds[0]]
+    if (new.co_freevars, new.co_flags) != (old.co_freevars, old.co_flags):
+        return None  # ``super()`` or ``__class__`` now used, or a generator now: the class decides
+    new = shift_code(new, statement.start + head - 2)
+    consts = list(body.co_consts)
+    consts[olds[0]] = new
+    body = body.replace(co_consts=tuple(consts))
+    piece = statement.code.replace(co_consts=tuple(
+        body if isinstance(c, types.CodeType) and c.co_name == statement.name
+        and not c.co_flags & _CO_NEWLOCALS else c for c in statement.code.co_consts))
+    key = b"".join(new_lines[statement.start - 1:statement.end])
+    return dataclasses.replace(statement, key=key, code=piece)
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -421,8 +479,20 @@ def _compile_statements(body: Sequence[ast.stmt], scans: list[_Scan], lines: lis
             start, end, key, code, frozenset(scan.binds), frozenset(scan.loads),
             frozenset(scan.bases), frozenset(scan.quiet - scan.loads),
             all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in group), global_names,
-            frozenset(scan.imported))
+            frozenset(scan.imported), _methods(node, start - offset) if kind == "class" else ())
         index += 1
+
+
+def _methods(node: ast.stmt, start: int) -> tuple[tuple[str, int, int, int], ...]:
+    """Where the methods of the class ``node`` (first line ``start``) are, as
+    :attr:`Statement.methods` says."""
+    spans = []
+    for item in getattr(node, "body", ()):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.body:
+            first = _start(item)
+            spans.append((item.name, first - start, item.body[0].lineno - start,
+                          (item.end_lineno or item.lineno) - start))
+    return tuple(spans)
 
 
 def _recompiled(statement: Statement, path: str, context: _Context) -> Statement:

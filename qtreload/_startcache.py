@@ -27,7 +27,7 @@ import types
 from ._compiler import ModuleInfo, Statement
 
 #: Changes with the layout of the stored data, and with Python's bytecode.
-_MAGIC = b"QTRL\x02" + importlib.util.MAGIC_NUMBER
+_MAGIC = b"QTRL\x03" + importlib.util.MAGIC_NUMBER
 _HASH = 16  # bytes of each blake2b digest in the header
 _SUFFIX = ".qtreload"
 
@@ -69,9 +69,9 @@ def load(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo] | None:
         lines = source.splitlines(keepends=True)
         statements = tuple(
             Statement(kind, name, start, end, b"".join(lines[start - 1:end]), piece, binds,
-                      loads, bases, quiet, is_import, global_names, imported)
+                      loads, bases, quiet, is_import, global_names, imported, methods)
             for kind, name, start, end, piece, binds, loads, bases, quiet, is_import,
-            global_names, imported in rows)
+            global_names, imported, methods in rows)
         return code, ModuleInfo(source, path, statements, flags)
     except (ValueError, TypeError, EOFError):
         return None
@@ -85,7 +85,7 @@ def store(source: bytes, code: types.CodeType, info: ModuleInfo) -> None:
     if where is None:
         return
     rows = tuple((s.kind, s.name, s.start, s.end, s.code, s.binds, s.loads, s.bases, s.quiet,
-                  s.is_import, s.global_names, s.imported) for s in info.statements)
+                  s.is_import, s.global_names, s.imported, s.methods) for s in info.statements)
     # One dump: the statements share their code objects with the module's code.
     payload = marshal.dumps((info.path, code, info.future_flags, rows))
     data = _MAGIC + _digest(source) + _digest(payload) + payload
