@@ -26,8 +26,8 @@ import dataclasses
 import io
 import tokenize
 import types
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from ._closures import TRACK_NAME
 
@@ -102,25 +102,49 @@ class Statement:
         return dataclasses.replace(self, start=self.start + delta, end=self.end + delta, code=code)
 
 
-@dataclass(frozen=True)
 class ModuleInfo:
-    """What qtreload knows of the source a module runs: its statements, compiled."""
+    """What qtreload knows of the source a module runs: its statements, compiled.
 
-    source: bytes
-    path: str
-    statements: tuple[Statement, ...]
-    future_flags: int  # ``from __future__`` features the module's code is compiled with
-    global_names: frozenset[str] = field(init=False)  # declared ``global`` in the module
-    #: Module names bound by an import: the compiler loads their attributes
-    #: differently (``re.search()`` is no method call), so the statements'
-    #: code depends on them.
-    imported: frozenset[str] = field(init=False)
+    ``statements`` may be given as a function that makes them: they are then
+    made the first time they are asked for (a module taken from the start-up
+    cache is described only if it is ever reloaded).
+    """
 
-    def __post_init__(self) -> None:
-        names = frozenset().union(*(s.global_names for s in self.statements))
-        object.__setattr__(self, "global_names", names)
-        names = frozenset().union(*(s.imported for s in self.statements))
-        object.__setattr__(self, "imported", names)
+    __slots__ = ("source", "path", "future_flags", "_statements", "_names")
+
+    def __init__(self, source: bytes, path: str,
+                 statements: tuple[Statement, ...] | Callable[[], tuple[Statement, ...]],
+                 future_flags: int) -> None:
+        self.source = source
+        self.path = path
+        self.future_flags = future_flags  # ``from __future__`` features its code has
+        self._statements = statements
+        self._names: tuple[frozenset[str], frozenset[str]] | None = None
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        if callable(self._statements):
+            self._statements = self._statements()
+        return self._statements
+
+    @property
+    def global_names(self) -> frozenset[str]:
+        """The names declared ``global`` anywhere in the module."""
+        return self._declared()[0]
+
+    @property
+    def imported(self) -> frozenset[str]:
+        """Module names bound by an import: the compiler loads their attributes
+        differently (``re.search()`` is no method call), so the statements' code
+        depends on them."""
+        return self._declared()[1]
+
+    def _declared(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._names is None:
+            statements = self.statements
+            self._names = (frozenset().union(*(s.global_names for s in statements)),
+                           frozenset().union(*(s.imported for s in statements)))
+        return self._names
 
     def codes(self) -> list[types.CodeType]:
         """The top-level code objects of the module, in source order."""
@@ -163,23 +187,28 @@ def compile_module(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo
         tree.body, scans, lines, path, _Context(flags, _encoding(source), imported), 0, 0))
     # Every node the tracking added has a location: the tree compiles as it is.
     code = compile(tree, path, "exec", dont_inherit=True)
-    return code, ModuleInfo(source, path, _sharing(statements, code), flags)
+    return code, ModuleInfo(source, path, sharing(statements, top_codes(code)), flags)
 
 
-def _sharing(statements: tuple[Statement, ...], code: types.CodeType
-             ) -> tuple[Statement, ...]:
-    """``statements`` holding the very code objects the module's ``code`` holds.
+def top_codes(code: types.CodeType) -> tuple[types.CodeType, ...]:
+    """The code objects a module's ``code`` holds, in source order."""
+    return tuple(c for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+def sharing(statements: tuple[Statement, ...], codes: Sequence[types.CodeType]
+            ) -> tuple[Statement, ...]:
+    """``statements`` holding the very code objects ``codes`` (the module code's,
+    :func:`top_codes`) instead of their own.
 
     Live closures are known by the identity of their code. The module's code
     holds the statements' top-level code objects in source order, as the
-    statements do: they pair by position. (They may differ slightly: compiled
-    with the whole module, ``mod.f()`` on an imported module uses an attribute
-    load instead of a method load. Both do the same.)
+    statements do: they pair by position. (Compiled alone, a statement has the
+    same code; without the module's imported names declared, ``mod.f()`` would
+    be a method load instead of an attribute load: both do the same.)
     """
-    shared = iter([c for c in code.co_consts if isinstance(c, types.CodeType)])
-    if len([c for c in code.co_consts if isinstance(c, types.CodeType)]) != sum(
-            len(s.codes) for s in statements):
+    if len(codes) != sum(len(s.codes) for s in statements):
         return statements  # not expected; closures then get tracked from their next run
+    shared = iter(codes)
     return tuple(s.sharing(shared) for s in statements)
 
 
