@@ -3,6 +3,7 @@
     python benchmarks/replay.py                  # every project below, downloads cached
     python benchmarks/replay.py --only attrs     # one project
     python benchmarks/replay.py --cache DIR      # where wheels and extracted versions go
+    python benchmarks/replay.py --vendor attrs=20.1.0,20.2.0   # the pinned set of the tests
 
 Each project's releases are downloaded as wheels (``pip download --no-deps``),
 their package sources extracted (tests and benchmarks left out), and replayed
@@ -17,6 +18,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -91,6 +93,23 @@ def extract(wheel: Path, packages: tuple[str, ...], target: Path) -> Path:
     return target
 
 
+def vendor(project: str, releases: list[str], cache: Path, target: Path) -> Path:
+    """Write ``releases`` of ``project`` (package sources) as ``target/PROJECT.tar.xz``."""
+    packages, _ = PROJECTS[project]
+    target.mkdir(parents=True, exist_ok=True)
+    archive = target / f"{project}.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        for version in releases:
+            folder = extract(fetch(project, version, cache), packages,
+                             cache / "versions" / project / version)
+            for path in sorted(folder.rglob("*.py")):
+                info = tar.gettarinfo(str(path), f"{version}/{path.relative_to(folder)}")
+                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+                with open(path, "rb") as f:
+                    tar.addfile(info, f)
+    return archive
+
+
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -101,8 +120,16 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated projects")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "qtreload-replay"))
     parser.add_argument("--show", type=int, default=3, help="differences shown per step")
+    parser.add_argument("--vendor", metavar="PROJECT=V1,V2,...", action="append", default=[],
+                        help="write these releases to tests/data/replay/PROJECT.tar.xz and exit")
     args = parser.parse_args()
     cache = Path(args.cache)
+    for spec in args.vendor:
+        project, _, releases = spec.partition("=")
+        print(vendor(project, releases.split(","), cache,
+                     Path(__file__).resolve().parent.parent / "tests" / "data" / "replay"))
+    if args.vendor:
+        return 0
     chosen = args.only.split(",") if args.only else list(PROJECTS)
     rows, all_times = [], []
     for project in chosen:

@@ -14,7 +14,7 @@ from typing import Any
 
 import blinker
 
-from . import _blinker, _qt
+from . import _blinker, _guithread, _qt  # noqa: F401  (_guithread plugs in the GUI thread)
 from ._default import reloader
 from ._engine import Reloader
 from ._hotswap import ClassRule

@@ -74,3 +74,47 @@ def disconnect(signal: blinker.Signal, handler: Callable, sender: Any = blinker.
     signal.disconnect(receiver, sender=sender)
     if id(receiver) not in signal.receivers:
         del connected[key]
+
+
+def relink_receivers(mapped: Callable[[Any], Any], namespaces: list[dict]) -> None:
+    """After a reload: a receiver the module's run connected is the live function again.
+
+    ``@signal.connect_via(sender)`` (or a top-level ``signal.connect(f)``) runs
+    again with each full re-run and connects the *new* function, which the
+    hot-swap made into a copy of the live one: without this, the handler would
+    be called once more after each save. Looks at the signals the reloaded
+    modules hold and at blinker's named signals.
+    """
+    signals = {id(v): v for ns in namespaces for v in list(ns.values())
+               if isinstance(v, blinker.Signal)}
+    signals.update((id(v), v) for v in list(blinker.default_namespace.values()))
+    for signal in signals.values():
+        for receiver_id, held in list(signal.receivers.items()):
+            receiver = held() if isinstance(held, weakref.ref) else held
+            if receiver is None or mapped(receiver) is receiver:
+                continue
+            live = mapped(receiver)
+            senders = [_sender(signal, sender_id)
+                       for sender_id in list(signal._by_receiver.get(receiver_id, ()))]
+            if any(sender is _UNKNOWN for sender in senders):
+                continue  # a sender blinker keeps no reference to: leave it as it is
+            signal.disconnect(receiver)
+            for sender in senders:
+                signal.connect(live, sender=sender, weak=isinstance(held, weakref.ref))
+
+
+_UNKNOWN = object()
+
+
+def _sender(signal: blinker.Signal, sender_id: Any) -> Any:
+    """The sender blinker knows by ``sender_id``: ANY, a live sender, a str or int; or _UNKNOWN."""
+    if sender_id == blinker.base.ANY_ID:
+        return blinker.ANY
+    ref = signal._weak_senders.get(sender_id)
+    if ref is not None:
+        sender = ref()
+        return _UNKNOWN if sender is None else sender
+    return sender_id if isinstance(sender_id, (str, int)) else _UNKNOWN
+
+
+reloader.registry_rules.append(relink_receivers)

@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="headless self-driving demo: click, edit the handler, click again",
         description="Copy the counter example to a folder, run it offscreen, click its "
                     "'+1' button, rewrite the handler's source file, click again, and "
-                    "print what each click did, what was reloaded and two screenshots.")
+                    "print what each click did and what was reloaded. The folder is "
+                    "removed afterwards unless --keep names it (then two screenshots "
+                    "are saved there too).")
     demo.add_argument("--keep", metavar="DIR",
                       help="work in DIR (app copy and screenshots; created if missing) "
                            "instead of a new temporary folder")

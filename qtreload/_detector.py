@@ -16,7 +16,7 @@ import select
 import sys
 import time
 
-logger = logging.getLogger("qtreload")
+log = logging.getLogger("qtreload")
 
 RACY_WINDOW_NS = 2_000_000_000
 """Stat signatures taken less than this long after a file's mtime/ctime prove nothing:
@@ -247,10 +247,10 @@ class InotifyDetector(ChangeDetector):
         except OSError as exc:
             if exc.errno in _LIMIT_ERRNOS:
                 self._limited = True
-                logger.warning(
-                    "inotify watch limit reached (%s); falling back to polling for %s and "
-                    "any further directories. Raise /proc/sys/fs/inotify/max_user_watches "
-                    "to avoid this.", exc.strerror, d,
+                log.warning(
+                    "qtreload: inotify watch limit reached (%s); falling back to polling "
+                    "for %s and any further directories. Raise "
+                    "/proc/sys/fs/inotify/max_user_watches to avoid this.", exc.strerror, d,
                 )
             return False
         self._wd_of[d] = wd

@@ -23,7 +23,7 @@ from typing import Any
 from . import _closures, _loader
 from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
-from ._hotswap import ClassRule, MemberRule
+from ._hotswap import ClassRule, MemberRule, RegistryRule
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._tracebacks import user_exc_info
 from ._transaction import KeepRule, ReloadPolicy, ReloadTransaction
@@ -40,9 +40,19 @@ _EMPTY = fingerprint(b"")
 #: the reload fails (``qtreload.configure(time_limit=...)``; 0 or None: no limit).
 DEFAULT_TIME_LIMIT = 5.0
 
-#: How long a reload waits for wrapped calls running in other threads to finish
-#: before it is deferred to the next check (the waiting thread is blocked meanwhile).
-INFLIGHT_TIMEOUT = 1.0
+#: How long one check waits for wrapped calls running in other threads to finish
+#: (the reloading thread, usually the GUI thread, is blocked meanwhile); if they
+#: still run, the reload is deferred to the next check...
+INFLIGHT_TIMEOUT = 0.05
+#: ...for at most this long since it was first deferred. Then it runs all the same:
+#: a call still running keeps the code of its own frame, and the calls it makes
+#: after the reload run the new code.
+INFLIGHT_GRACE = 1.0
+
+#: While a reload runs with calls still in flight in other threads, the interpreter
+#: switches threads at most this often (seconds), so those calls do not run while
+#: a module's namespace is being rebuilt (unless the module's code blocks in I/O).
+_RELOAD_SWITCH_INTERVAL = 0.25
 
 
 def disabled_by_environment() -> bool:
@@ -72,7 +82,19 @@ class Reloader:
         self.rules: list[ClassRule] = []
         self.member_rules: list[MemberRule] = []
         self.keep_rules: list[KeepRule] = []
+        self.registry_rules: list[RegistryRule] = []
         self.time_limit: float | None = DEFAULT_TIME_LIMIT
+        #: Hands reloads to the thread that must run them (the GUI thread). Called
+        #: with None: must the calling thread hand a reload over (False: it is that
+        #: thread, or there is none, and the reload runs now)? Called with the
+        #: check to run: hands it over.
+        self.dispatcher: Callable[[Callable[[], object] | None], bool] | None = None
+        #: For a wrapped call made inside another one on the same thread: True if
+        #: it is an event delivered by a nested event loop (a modal dialog's), which
+        #: runs the stale check like an outer call.
+        self.nested_event: Callable[[], bool] | None = None
+        self._handed_over = False  # a reload waits to run on the dispatcher's thread
+        self._deferred_since: float | None = None  # first deferral of the pending reload
         self.listeners: list[Callable[[ReloadReport], None]] = []
         self._detector_kind = detector
         self._detector: ChangeDetector | None = None
@@ -197,14 +219,15 @@ class Reloader:
 
         The call counts as in flight: a reload started by another thread waits
         for it, so one call never sees half of the old code and half of the new.
-        A call made inside another wrapped call on the same thread does no check:
-        the outer call runs one version from start to end.
+        A call made inside another wrapped call on the same thread does no check
+        (the outer call runs one version from start to end), unless it is an
+        event delivered by a nested event loop (:attr:`nested_event`).
         """
         try:
             depth = self._local.depth
         except AttributeError:
             depth = self._local.depth = self._depths[_get_ident()] = [0]
-        outer = not depth[0]
+        outer = not depth[0] or (self.nested_event is not None and self.nested_event())
         depth[0] += 1
         try:
             # ``_pending()`` first: if another thread drained the change meanwhile,
@@ -274,6 +297,9 @@ class Reloader:
                 changed = True
             stale = self._stale()
             if not changed or not stale:
+                self._deferred_since = None
+                return NOTHING
+            if self.dispatcher is not None and self._hand_over():
                 return NOTHING
             return self._run(stale)
         finally:
@@ -304,18 +330,46 @@ class Reloader:
                 del stale[record]
         return stale
 
+    def _hand_over(self) -> bool:
+        """Give the reload to the dispatcher's thread; True if this thread must not run it.
+
+        The changes read stay pending (``_news``), so the check there finds them.
+        """
+        assert self.dispatcher is not None
+        if not self.dispatcher(None):
+            return False
+        self._news = self._new_imports = True
+        if not self._handed_over:  # else already on its way
+            self._handed_over = True
+            self.dispatcher(self._run_handed_over)
+        return True
+
+    def _run_handed_over(self) -> None:
+        """On the dispatcher's thread: the reload another thread found."""
+        self._handed_over = False
+        self._safe_check()
+
     def _run(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
         self._reloading_thread = _get_ident()
+        switch = sys.getswitchinterval()
         try:
             if not self._other_calls_finished():
-                # Reloading now would let a running call see half old, half new
-                # code: leave it to the next check.
-                self._news = self._new_imports = True
-                log.info("qtreload: reload deferred while a wrapped call runs in another thread")
-                return NOTHING
+                now = time.monotonic()
+                if self._deferred_since is None:
+                    self._deferred_since = now
+                if now - self._deferred_since < INFLIGHT_GRACE:
+                    # Let a short call in another thread finish on one version.
+                    self._news = self._new_imports = True
+                    return NOTHING
+                # A call still runs in another thread (a worker loop): it keeps its
+                # own frame's code; keep it off the interpreter while namespaces
+                # are rebuilt.
+                sys.setswitchinterval(max(switch, _RELOAD_SWITCH_INTERVAL))
+            self._deferred_since = None
             report = self._reload(stale)
             _closures.forget_dead()
         finally:
+            sys.setswitchinterval(switch)
             self._reloading_thread = None
         self._publish(report)
         return report
@@ -360,7 +414,8 @@ class Reloader:
         """
         try:
             policy = ReloadPolicy(tuple(self.rules), tuple(self.member_rules),
-                                  tuple(self.keep_rules), self.time_limit)
+                                  tuple(self.keep_rules), tuple(self.registry_rules),
+                                  self.time_limit)
             return ReloadTransaction(stale, self._modules, policy).run()
         except KeyboardInterrupt:
             raise
@@ -371,7 +426,7 @@ class Reloader:
                 ReloadFailure(r.name, r.path, exc, error_lineno(exc, r.path)) for r in stale))
 
     def _other_calls_finished(self) -> bool:
-        """Wait (a little) for wrapped calls running in other threads to return."""
+        """Wait (at most :data:`INFLIGHT_TIMEOUT`) for wrapped calls in other threads to return."""
         me = _get_ident()
         deadline = time.monotonic() + INFLIGHT_TIMEOUT
         while any(depth[0] for tid, depth in list(self._depths.items()) if tid != me):

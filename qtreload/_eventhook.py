@@ -170,6 +170,11 @@ def uninstall() -> None:
     _hook = _app = _repainter = None
 
 
+def is_installed() -> bool:
+    """Is a hook installed, or waiting for the application to be constructed?"""
+    return _hook is not None or QCoreApplication.__dict__.get("__init__") is _init_then_attach
+
+
 def current() -> EventHook | None:
     """The installed hook, once the application exists and has it."""
     return _hook

@@ -16,6 +16,7 @@ from __future__ import annotations
 import abc
 import enum
 import functools
+import inspect
 import logging
 import types
 import weakref
@@ -32,6 +33,13 @@ from ._trim import call_trimmed
 #: the rule names, and the rest (method code, other attributes) is applied to the
 #: live class all the same, which stays the class of old and new objects.
 ClassRule = Callable[[type, type], Iterable[tuple[str, Any]]]
+
+#: A registry rule runs after a committed reload with the hot-swap's mapping (a new
+#: object -> the live object it was swapped into) and the reloaded namespaces. It
+#: points registrations the module's run made with new objects at the live ones:
+#: blinker's ``@signal.connect_via(...)`` connects the new function at every re-run,
+#: and would call the handler once more after each save.
+RegistryRule = Callable[[Callable[[Any], Any], list[dict]], None]
 
 #: A class rule's verdict: restart needed for part of the change; the live class
 #: takes the rest (its member rules keep what it must keep).
@@ -76,7 +84,7 @@ _standing_in: dict[int, Any] = {}  # every stand-in made, by id (few, small: kep
 
 
 def _is_stand_in(value: Any) -> bool:
-    return _standing_in.get(id(value)) is value
+    return _standing_in.get(id(value), _MISSING) is value
 
 
 def _stand_in(cls: type, name: str, value: Any) -> Any:
@@ -115,20 +123,24 @@ def _standard_rules(old: type, new: type, mapped: Callable[[Any], Any]) -> Itera
         yield "namedtuple fields changed"
 
 
-def _trampoline_code(nfree: int) -> types.CodeType:
+def _trampoline_code(nfree: int, coroutine: bool = False) -> types.CodeType:
     """Code that forwards to ``__qtreload_target__``, with ``nfree`` unused free variables.
 
     Used when a new definition needs a different closure (e.g. a method that
     starts using ``super()``): a function's closure cannot be replaced, but its
-    code can, as long as the count of free variables stays the same.
+    code can, as long as the count of free variables stays the same. For an
+    ``async def`` target it is an ``async def`` too, so the function stays a
+    coroutine function for ``inspect`` and for whoever awaits it.
     """
     names = [f"_qtreload_free{i}" for i in range(nfree)]
+    run = "__qtreload_call__(__qtreload_target__, args, kwargs)"
     lines = ["def _outer():"]
     lines += [f"    {name} = None" for name in names]
     lines += [
-        f"    def {_TRAMPOLINE_NAME}(*args, __qtreload_target__, __qtreload_call__, **kwargs):",
+        f"    {'async ' if coroutine else ''}def {_TRAMPOLINE_NAME}(*args, __qtreload_target__, "
+        "__qtreload_call__, **kwargs):",
         f"        if 0: ({', '.join(names)},)" if names else "        pass",
-        "        return __qtreload_call__(__qtreload_target__, args, kwargs)",
+        f"        return {'await ' if coroutine else ''}{run}",
         f"    return {_TRAMPOLINE_NAME}",
     ]
     namespace: dict[str, Any] = {}
@@ -331,9 +343,10 @@ class HotSwap:
         attrs = {k: old.__dict__[k] if k.startswith("__") and k in old.__dict__
                  else self.mapped(v) for k, v in new.__dict__.items()}
         if _is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars:
-            if not _is_trampoline(old):
+            coroutine = inspect.iscoroutinefunction(new)
+            if not _is_trampoline(old) or inspect.iscoroutinefunction(old) != coroutine:
                 nfree = len(old.__closure__ or ())
-                self._edit("set", old, "__code__", _trampoline_code(nfree))
+                self._edit("set", old, "__code__", _trampoline_code(nfree, coroutine))
                 self._edit("set", old, "__defaults__", None)
             trampoline = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
             self._edit("set", old, "__kwdefaults__", trampoline)
@@ -550,7 +563,20 @@ class HotSwap:
             raise
         self.failed_module = None
         _keepalive.update((id(value), value) for value in self._displaced)
-        self._hold.clear()
+
+    def relink(self, rules: Iterable[RegistryRule], namespaces: list[dict]) -> None:
+        """After the commit: let each registry rule point registrations at the live objects.
+
+        An error in a rule is logged; the reload stays committed.
+        """
+        try:
+            for rule in rules:
+                try:
+                    rule(self.mapped, namespaces)
+                except Exception:
+                    log.exception("qtreload: registry rule %r failed (ignored)", rule)
+        finally:
+            self._hold.clear()
 
     def _apply_one(self, kind: str, target: Any, key: Any, value: Any) -> None:
         if kind == "set":
@@ -717,6 +743,9 @@ def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:
     seen.add(id(value))
     if isinstance(value, types.FunctionType):
         yield value
+        wrapped = value.__dict__.get("__wrapped__")  # what a decorator's wrapper calls
+        if wrapped is not None:
+            yield from _functions_in(wrapped, seen)
     elif isinstance(value, (staticmethod, classmethod)):
         yield from _functions_in(value.__func__, seen)
     elif isinstance(value, property):

@@ -123,16 +123,18 @@ def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]],
 
     ``graph`` maps every watched module to the modules it imports. Dependencies
     through modules that did not change count too. The members of an import
-    cycle are started in the order they started running at their first import
-    (``started``: module -> rank; modules without one after, in name order):
-    the first one's import statements then run the others when they ask for
-    them (see :func:`imports_seen`), which is the order of a restart.
+    cycle are started packages first, then in the order they started running
+    at their first import (``started``: module -> rank; modules without one
+    after, in name order): the first one's import statements then run the
+    others when they ask for them (see :func:`imports_seen`), as a restart does.
     """
     started = started or {}
 
-    def first_started(name: str) -> tuple[int, int, str]:
+    def first_started(name: str) -> tuple[int, int, int, str]:
+        # A package starts before its submodules, as at any import.
         rank = started.get(name)
-        return (0, rank, name) if rank is not None else (1, 0, name)
+        depth = name.count(".")
+        return (depth, 0, rank, name) if rank is not None else (depth, 1, 0, name)
 
     stale = set(stale)
     index: dict[str, int] = {}
@@ -186,8 +188,8 @@ def reload_order(stale: Iterable[str], graph: Mapping[str, frozenset[str]],
 def imports_seen(before: Callable[[list[str]], None]) -> Iterator[None]:
     """While in the block, ``before(names)`` runs ahead of each import statement this thread runs.
 
-    ``names``: the absolute names of the modules the statement may load,
-    parents first (``from . import x`` in ``pkg``: ``pkg``, ``pkg.x``). The
+    ``names``: the absolute names of the modules the statement may load
+    (``from . import x`` in ``pkg``: ``pkg``, ``pkg.x``). The
     reload transaction runs a changed module there, when the code that imports
     it asks for it, as a restart would. Other threads' imports pass straight
     through; so do ``importlib.import_module`` calls (they take the plan's order).
@@ -200,9 +202,13 @@ def imports_seen(before: Callable[[list[str]], None]) -> Iterator[None]:
         if threading.get_ident() == owner:
             target = _absolute(name, globals, level)
             if target:
-                parts = target.split(".")
-                names = [".".join(parts[: i + 1]) for i in range(len(parts))]
-                names += [f"{target}.{item}" for item in fromlist or () if item != "*"]
+                # Not the parent packages of the module named, nor those of the
+                # module running the statement: a restart has started them already
+                # (a submodule is imported after its package), so it does not run them.
+                names = [f"{target}.{item}" for item in fromlist or () if item != "*"]
+                importer = globals.get("__name__", "") if isinstance(globals, dict) else ""
+                if not f"{importer}.".startswith(f"{target}."):
+                    names.insert(0, target)
                 before(names)
         return original(name, globals, locals, fromlist, level)
 

@@ -53,6 +53,7 @@ class IPythonSession(InteractiveSession):
         super().__init__(shell.user_ns)
         self.shell = shell
         self._run_magic: Any = None
+        self._hooked = False  # the event hook is ours to remove
 
     def load(self) -> None:
         self.start()
@@ -64,7 +65,9 @@ class IPythonSession(InteractiveSession):
         if self._run_magic is not None:
             magics["run"] = self._run
         shell.register_magics(QtreloadMagics(shell, session=self))
-        _eventhook.install()
+        self._hooked = not _eventhook.is_installed()  # an app's own hook stays as it is
+        if self._hooked:
+            _eventhook.install()
 
     def unload(self) -> None:
         shell = self.shell
@@ -76,7 +79,8 @@ class IPythonSession(InteractiveSession):
         if self._run_magic is not None and magics.get("run") == self._run:
             magics["run"] = self._run_magic
         magics.pop("qtreload", None)
-        _eventhook.uninstall()
+        if self._hooked:
+            _eventhook.uninstall()
         self.stop()
 
     def _line_magics(self) -> dict[str, Any]:

@@ -57,12 +57,15 @@ def interact(verbose: bool = True) -> int:
     console = ReloadingConsole()
     console.session.start()
     console.session.verbose = verbose
-    _eventhook.install()
+    hooked = not _eventhook.is_installed()
+    if hooked:
+        _eventhook.install()
     try:
         console.interact(banner=BANNER.format(version=sys.version.split()[0]), exitmsg="")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0
     finally:
-        _eventhook.uninstall()
+        if hooked:
+            _eventhook.uninstall()
         console.session.stop()
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +61,16 @@ def _checked(func: Callable) -> Callable:
     """A function that runs the stale check, then ``func`` with trimmed arguments.
 
     Its shape is fixed (``_trim.fixed_arity``), so every binding passes it all
-    the signal's arguments, whatever ``func`` takes now or after an edit.
+    the signal's arguments, whatever ``func`` takes now or after an edit. An
+    ``async def`` gets an ``async def`` wrapper: ``inspect.iscoroutinefunction``
+    and frameworks that look at it (blinker's ``send_async``, qasync) see it as one.
     """
+    if inspect.iscoroutinefunction(func):
+        call = reloader.call
+
+        @functools.wraps(func)
+        async def autoreload_wrapper(*args: Any, **kwargs: Any) -> Any:
+            return await call(func, args, kwargs)
+
+        return autoreload_wrapper
     return functools.wraps(func)(fixed_arity(reloader.call, func))

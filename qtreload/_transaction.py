@@ -21,7 +21,7 @@ from typing import Any
 
 from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule
+from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule, RegistryRule
 from ._imports import FromImport, imports_seen, public_names, reload_order
 from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
@@ -49,6 +49,7 @@ class ReloadPolicy:
     class_rules: tuple[ClassRule, ...] = ()
     member_rules: tuple[MemberRule, ...] = ()
     keep_rules: tuple[KeepRule, ...] = ()
+    registry_rules: tuple[RegistryRule, ...] = ()
     time_limit: float | None = None  # seconds for each module's code; None: no limit
 
 
@@ -130,6 +131,7 @@ class ReloadTransaction:
             done.record.commit(done.source, done.info)
             # What the good save replaced is dropped (the old namespace's values).
             warnings += self._keep_dropped(done, done.snapshot, done.namespace)
+        swap.relink(self._policy.registry_rules, [self._steps[name].namespace for name in order])
         paths = {name: FAST_PATH if self._steps[name].fast else FULL_RUN for name in order}
         return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings), paths=paths)
 

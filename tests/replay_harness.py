@@ -115,7 +115,8 @@ def describe_module(module: types.ModuleType) -> dict[str, Any]:
         if name.startswith("__") and name.endswith("__"):
             if name != "__all__":
                 continue
-            out[name] = sorted(map(str, value)) if isinstance(value, (list, tuple)) else None
+            out[name] = (sorted(v if isinstance(v, str) else _value(v) for v in value)
+                         if isinstance(value, (list, tuple)) else None)
             continue
         own = getattr(value, "__module__", None) == module.__name__
         out[name] = _describe(value, shallow=not own)

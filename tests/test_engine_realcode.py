@@ -235,3 +235,51 @@ def test_the_report_says_which_path_each_module_took(project):
     assert report.paths == {paths.__name__: qtreload.FAST_PATH}
     project.edit("paths", "DATA = []", "DATA = [1]")
     assert qtreload.check().paths == {paths.__name__: qtreload.FULL_RUN}
+
+
+def test_a_submodule_importing_a_sibling_does_not_rerun_its_package_half_way(project):
+    """``from .recipes import x`` in ``pkg.more`` does not run ``pkg`` (it is imported
+    already): ``pkg``'s ``from .more import *`` then sees the whole new ``pkg.more``."""
+    project.write("pkg.__init__", "from .more import *\nVERSION = 1\n")
+    project.write("pkg.more", "from .recipes import helper\n__all__ = ['one']\n"
+                              "def one():\n    return helper()\n")
+    project.write("pkg.recipes", "def helper():\n    return 1\n")
+    pkg = project.load("pkg")
+    project.write("pkg.__init__", "from .more import *\nVERSION = 2\n")
+    project.write("pkg.more", "from .recipes import helper\n__all__ = ['one', 'two']\n"
+                              "def one():\n    return helper()\ndef two():\n    return 2\n")
+    project.write("pkg.recipes", "def helper():\n    return 10\n")
+    report = qtreload.check()
+    assert report.ok, report.failures[0].message
+    assert (pkg.VERSION, pkg.one(), pkg.two()) == (2, 10, 2)
+    assert not hasattr(pkg, "helper")
+
+
+def test_a_class_attribute_set_to_none_and_removed_by_a_save_is_gone(project):
+    """Seen in marshmallow 3.24: ``parent = None`` removed from a base class."""
+    source = "class Base:\n    parent = None\n    label = 'x'\n\ndef f():\n    return 1\n"
+    project.write("nones", source)
+    nones = project.load("nones")
+    project.write("nones", source.replace("    parent = None\n", ""))
+    assert qtreload.check().ok
+    assert not hasattr(nones.Base, "parent") and nones.Base.label == "x"
+
+
+def test_from_dot_import_in_a_submodule_does_not_rerun_its_package_half_way(project):
+    """Seen in attrs: ``from . import _compat`` in ``attr._make`` must not run ``attr``
+    (a restart started it long before), even when ``attr`` is also changed, and a
+    module imported late (last in sys.modules) is in the cycle."""
+    project.write("pkg.__init__", "from . import conv\nfrom .core import THING\n")
+    project.write("pkg.core", "from . import helper\nfrom . import late\nTHING = helper.X\n")
+    project.write("pkg.helper", "X = 1\n")
+    project.write("pkg.conv", "from .core import THING\nCONV = THING\n")
+    project.write("pkg.late", "Y = 1\n")
+    pkg = project.load("pkg")
+    project.write("pkg.late", "from .core import THING\nY = 2\n")
+    project.write("pkg.__init__", "from . import conv\nfrom .core import THING, NEW\n")
+    project.write("pkg.core", "from . import helper\nfrom . import late\nTHING = helper.X\n"
+                              "NEW = 3\n")
+    project.write("pkg.conv", "from .core import THING, NEW\nCONV = THING + NEW\n")
+    report = qtreload.check()
+    assert report.ok, report.failures[0].message
+    assert (pkg.NEW, pkg.conv.CONV, pkg.late.Y) == (3, 4, 2)

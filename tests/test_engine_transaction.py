@@ -249,6 +249,8 @@ def test_call_racing_a_check_that_drained_the_detector_waits_for_it(project, mon
         return paths
 
     monkeypatch.setattr(reloader._detector, "drain", slow_drain)
+    # The engine alone: this thread reloads (with Qt, it would hand over to the GUI thread).
+    monkeypatch.setattr(reloader, "dispatcher", None)
     project.edit("raced", "'v1'", "'v2'")
     checker = threading.Thread(target=qtreload.check)
     checker.start()

@@ -172,3 +172,23 @@ def test_the_switches_before_command_and_before_script(tmp_path: Path):
     assert [s.split()[:2] for s in status[1:4]] == [
         ["before-script", "off"], ["before-command", "on"], ["before-events", "on"]]
     assert "last reload at" in status[4] and status[4].endswith(": helper")
+
+
+def test_unload_undoes_everything_and_leaves_an_apps_own_event_hook(tmp_path: Path):
+    lines, _ = session_lines(tmp_path, """
+        from qtreload import _eventhook
+        save("m.py", "N = 1\\n")
+        cell("from m import N")
+        print("hook:", _eventhook.is_installed())
+        cell("%unload_ext qtreload")
+        print("hook:", _eventhook.is_installed(), "magic:", cell("%qtreload").success)
+        save("m.py", "N = 2\\n")
+        cell("import sys; print(sys.modules['m'].N)")  # no check before cells any more
+        _eventhook.install(timers=True)  # the app's own hook
+        cell("%load_ext qtreload")
+        cell("print(sys.modules['m'].N)")
+        cell("%unload_ext qtreload")
+        print("hook:", _eventhook.is_installed())
+    """)
+    assert lines[:2] == ["hook: True", "hook: False magic: False"]
+    assert lines[-3:] == ["1", "2", "hook: True"]

@@ -84,6 +84,15 @@ def flush_deletes() -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
 
 
+def counted_module(project) -> str:
+    """Load module "mod" (it counts its runs in module "counter"); its name."""
+    project.write("counter", "RUNS = []\n")
+    project.write("mod", COUNTED)
+    project.load("counter")
+    project.load("mod")
+    return project.name("mod")
+
+
 def shown_dialog(qtbot, **options) -> ReloadDialog:
     dialog = ReloadDialog(**options)
     qtbot.addWidget(dialog)
@@ -302,11 +311,7 @@ def test_notifications_show_reloads_and_failures_until_turned_off(qtbot, project
     window = QMainWindow()
     qtbot.addWidget(window)
     bar = window.statusBar()
-    project.write("counter", "RUNS = []\n")
-    project.write("mod", COUNTED)
-    project.load("counter")
-    project.load("mod")
-    name = project.name("mod")
+    name = counted_module(project)
     qtreload.check()
     project.edit("mod", "VALUE = 1", "VALUE = 2")
     qtreload.check()
@@ -335,11 +340,7 @@ def test_a_reload_in_another_thread_reaches_the_dialog_and_status_bar(qtbot, pro
     window = QMainWindow()
     qtbot.addWidget(window)
     enable_notifications(window)
-    project.write("counter", "RUNS = []\n")
-    project.write("mod", COUNTED)
-    project.load("counter")
-    project.load("mod")
-    name = project.name("mod")
+    name = counted_module(project)
     dialog = shown_dialog(qtbot)
     qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
     project.edit("mod", "VALUE = 1", "VALUE = (1,")
@@ -356,6 +357,7 @@ def test_notifier_drops_itself_with_its_status_bar(qtbot, project):
     window = QMainWindow()
     qtbot.addWidget(window)
     _states.memory_of(qtreload.reloader)  # the one shared, permanent listener
+    flush_deletes()  # relays of earlier tests' widgets, deleted late, unregister now
     before = list(listeners)
     bar = QStatusBar()
     window.setStatusBar(bar)
@@ -400,6 +402,9 @@ def test_a_module_saved_with_a_broken_one_is_shown_waiting_for_it(qtbot, project
     project.load("counter")
     mod, other = project.load("mod"), project.load("other")
     name, broken = project.name("mod"), project.name("other")
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    enable_notifications(window, timeout_ms=60_000)
     dialog = shown_dialog(qtbot)
     qtbot.waitUntil(lambda: state_of(dialog, name) == "up to date")
     project.edit("mod", "VALUE = 1", "VALUE = 2")  # a good save...
@@ -407,6 +412,10 @@ def test_a_module_saved_with_a_broken_one_is_shown_waiting_for_it(qtbot, project
     assert [f.module for f in qtreload.check().failures] == [broken]
     qtbot.waitUntil(lambda: state_of(dialog, name) == "waiting")
     assert dialog.state(name) == ("waiting", f"waiting for {broken}")
+    why = qtreload.reloader.waiting()[name]  # the engine's reason, shown as it says it
+    item = dialog.tree.findItems(name, Qt.MatchExactly, 0)[0]
+    assert item.toolTip(2) == f"{project.path('mod')}\n{why}" and broken in why
+    assert f"Waiting:\n  {name}: {why}" in window.statusBar().toolTip()
     assert state_of(dialog, broken) == "failed"
     assert "1 waiting" in dialog.summary.text() and "1 failed" in dialog.summary.text()
     project.edit("other", "VALUE = (1,", "VALUE = 3")
@@ -416,11 +425,7 @@ def test_a_module_saved_with_a_broken_one_is_shown_waiting_for_it(qtbot, project
 
 
 def test_dialog_cuts_nothing_off_and_shows_the_whole_failure_under_the_list(qtbot, project):
-    project.write("counter", "RUNS = []\n")
-    project.write("mod", COUNTED)
-    project.load("counter")
-    project.load("mod")
-    name = project.name("mod")
+    name = counted_module(project)
     dialog = shown_dialog(qtbot)
     project.edit("mod", "VALUE = 1", "VALUE = (1,")
     assert qtreload.check().failures
@@ -453,11 +458,7 @@ def test_a_long_status_message_is_elided_with_the_whole_report_in_the_tooltip(qt
     window.show()
     qtbot.waitExposed(window)
     bar.setToolTip("the app's own tooltip")
-    project.write("counter", "RUNS = []\n")
-    project.write("mod", COUNTED)
-    project.load("counter")
-    project.load("mod")
-    name = project.name("mod")
+    name = counted_module(project)
     enable_notifications(window, timeout_ms=60_000)
     project.edit("mod", "VALUE = 1", "VALUE = (1,")
     qtreload.check()

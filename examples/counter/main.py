@@ -1,8 +1,8 @@
 """A counter with three buttons, connected three ways; all three pick up edits to handlers.py.
 
-Run it with ``python examples/counter/main.py``, or with
-``python -m qtreload run examples/counter/main.py`` to also refresh the
-plainly connected "+1" button before each click.
+Run it with ``python -m qtreload run examples/counter/main.py``: every button
+then picks up edits. Started as ``python examples/counter/main.py``, the plainly
+connected "+1" button picks them up only after "x2" or "Reset" ran a check.
 """
 import sys
 from functools import partial

@@ -20,4 +20,7 @@ def describe_in_full(report: ReloadReport) -> str:
     lines = ["Reload failed:"] if report.failures else [describe(report)]
     lines += [f"  {failure.message}" for failure in report.failures]
     lines += [f"  {warning.message}" for warning in report.warnings]
+    failed = {failure.module for failure in report.failures}
+    waits = [f"  {name}: {why}" for name, why in report.waiting.items() if name not in failed]
+    lines += ["Waiting:", *waits] if waits else []
     return "\n".join(lines)

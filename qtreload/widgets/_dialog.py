@@ -152,9 +152,11 @@ class ReloadDialog(QDialog):
         rel = self._reloader
         records = rel.watched()
         trusted = rel.enabled and not rel.stale_hint()
+        waiting = rel.waiting()
         counts: dict[str, int] = {}
         for name, record in records.items():
-            state, details, tip = module_state(record, self._memory, self._disk, trusted)
+            state, details, tip = module_state(record, self._memory, self._disk, trusted,
+                                               waiting)
             counts[state] = counts.get(state, 0) + 1
             item = self._items.get(name)
             if item is None:

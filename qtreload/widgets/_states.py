@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 import weakref
+from collections.abc import Mapping
 
 from .._detector import is_racy, stat_signature
 from .._engine import Reloader
@@ -72,11 +73,12 @@ class DiskDigests:
 
 
 def module_state(record: WatchedModule, memory: FailureMemory, disk: DiskDigests,
-                 trusted: bool) -> tuple[str, str, str]:
+                 trusted: bool, waiting: Mapping[str, str]) -> tuple[str, str, str]:
     """(state, details, tooltip) of one watched module.
 
     ``trusted``: the engine is enabled and its detector has nothing pending, so a
     clean record is known to match its file without touching the disk.
+    ``waiting``: why each waiting module waits, as the engine says (``Reloader.waiting()``).
     """
     if trusted and record.disk is None and record.failed is None and not record.deleted:
         return UP_TO_DATE, "", record.path
@@ -88,9 +90,8 @@ def module_state(record: WatchedModule, memory: FailureMemory, disk: DiskDigests
     if record.failed is not None and record.failed == digest:
         if record.blocked_by:
             culprits = ", ".join(sorted(record.blocked_by))
-            return WAITING, f"waiting for {culprits}", (
-                f"{record.path}\nSaved while {culprits} could not be reloaded: it is "
-                f"reloaded together with the next good save of {culprits}.")
+            reason = waiting.get(record.name, f"saved with {culprits}, whose save failed")
+            return WAITING, f"waiting for {culprits}", f"{record.path}\n{reason}"
         failure, failed_digest = memory.failures.get(record.name, (None, None))
         if failure is not None and failed_digest == digest:
             return FAILED, failure.short_message, failure.traceback_text
