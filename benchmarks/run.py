@@ -484,15 +484,16 @@ def _git(*args: str) -> str:
 
 
 def machine(commit: str | None) -> dict[str, str]:
-    code = ("import qtpy.QtCore as q, qtreload\n"
+    code = ("import qtpy, qtreload\n"
             "from importlib.metadata import version\n"
             "def v(name):\n"
             "    try:\n"
             "        return version(name)\n"
             "    except Exception:\n"
             "        return 'not-installed'\n"
-            "print(q.PYQT_VERSION_STR, q.QT_VERSION_STR, v('ipython'), v('blinker'),"
-            " qtreload.__version__, v('inotify_simple'))")
+            "print(qtpy.API_NAME + '-' + (qtpy.PYQT_VERSION or qtpy.PYSIDE_VERSION),"
+            " qtpy.QT_VERSION, v('ipython'), v('blinker'), qtreload.__version__,"
+            " v('inotify_simple'))")
     versions = subprocess.run([sys.executable, "-c", code], cwd=str(HERE),
                               env=env_for_worker(QTRELOAD_ROOT, False),
                               capture_output=True, text=True).stdout.split()
@@ -504,7 +505,7 @@ def machine(commit: str | None) -> dict[str, str]:
         "memory": _mem_gib(),
         "kernel": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
-        "pyqt5": f"{versions[0]} (Qt {versions[1]})",
+        "binding": f"{versions[0]} (Qt {versions[1]})",
         "ipython": versions[2],
         "blinker, inotify_simple": f"{versions[3]}, {versions[5]}",
         "qtreload": (f"{versions[4]}, commit {commit[:10]} (exported with git archive)"

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._compat import (
+    BINDING,
+    BINDINGS,
     PYSIDE,
     SLOT_METADATA,
     BoundSignal,
@@ -115,12 +117,21 @@ def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
     """
     _check_signal(signal)
     if _unique(options.get("type")):
+        if PYSIDE:  # PySide6 makes no unique connection to a Python callable (F6)
+            options = dict(options, type=Qt.ConnectionType(_kind(options["type"]) & ~_UNIQUE))
         for slot in _candidates(handler):
-            try:
-                return signal.connect(slot, **options)  # the same slot: Qt sees it twice
-            except TypeError:
+            if PYSIDE:
+                connected = disconnect_once(signal, slot)
+                if connected:
+                    signal.connect(slot, **options)  # as it was
+            else:
+                try:
+                    return signal.connect(slot, **options)  # the same slot: Qt sees it twice
+                except TypeError:
+                    connected = True
+            if connected:
                 raise TypeError(f"qtreload.connect: {handler!r} is already connected to this "
-                                "signal (type=UniqueConnection)") from None
+                                "signal (type=UniqueConnection)")
     if _qobject_method(handler):
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
@@ -177,6 +188,11 @@ def _check_signal(signal: Any) -> None:
         raise TypeError(f"qtreload.connect: {signal!r} is a class's signal, not bound to an "
                         "object: connect the signal of an instance (button.clicked, not "
                         "QPushButton.clicked)")
+    other = type(signal).__module__.split(".")[0]
+    if other in BINDINGS.values():
+        raise TypeError(f"qtreload.connect: {signal!r} is a signal of {other}, but qtreload "
+                        f"uses {BINDING}: set QT_API={other.lower()} (or import {other} "
+                        "before qtreload)")
     raise TypeError(f"qtreload.connect: expected a Qt bound signal (button.clicked) or a "
                     f"blinker.Signal, not {signal!r}")
 
@@ -185,9 +201,14 @@ _UNIQUE_KIND: Any = Qt.ConnectionType.UniqueConnection  # an int, or an enum wit
 _UNIQUE = int(getattr(_UNIQUE_KIND, "value", _UNIQUE_KIND))
 
 
+def _kind(kind: Any) -> int:
+    """A connection type (an enum or an int) as an int."""
+    return int(getattr(kind, "value", kind))
+
+
 def _unique(kind: Any) -> bool:
     """Does the connection type ``kind`` (an enum, an int, or None) ask for a unique one?"""
-    return kind is not None and bool(int(getattr(kind, "value", kind)) & _UNIQUE)
+    return kind is not None and bool(_kind(kind) & _UNIQUE)
 
 
 def _qobject_method(handler: Any) -> bool:
@@ -218,7 +239,11 @@ def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
         if _is_virtual(qt_base, name):
             yield (f"new override of Qt virtual {name!r}: instances on which Qt already "
                    "called it keep the C++ version (the binding caches that)", False)
-    if PYSIDE:
+    if PYSIDE:  # it keeps calling, per instance, the override it called before (F7)
+        for name in sorted(old.__dict__.keys() - new.__dict__.keys()):
+            if _is_virtual(qt_base, name):
+                yield (f"override of Qt virtual {name!r} removed: PySide keeps calling the "
+                       "old one on instances where it already ran", False)
         for name in sorted(new.__dict__.keys() & old.__dict__.keys()):
             if _is_virtual(qt_base, name) and not _same_definition(old, new, name):
                 yield (f"override of Qt virtual {name!r} replaced by another object: PySide "
@@ -264,21 +289,8 @@ def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None
     return removed
 
 
-# A class's meta-object never changes (F8), and in PySide6 reading the
-# ``staticMetaObject`` of a class segfaults once a newer class of the same name was
-# freed (F12), which every reload of it does: so each class is read once, when new.
-_members: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
-
-
 def _meta_members(cls: Any) -> frozenset[str]:
     """The class's own signals, slots and properties, as Qt sees them."""
-    members = _members.get(cls)
-    if members is None:
-        members = _members[cls] = _read_meta_members(cls)
-    return members
-
-
-def _read_meta_members(cls: Any) -> frozenset[str]:
     meta = cls.staticMetaObject
     kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}
     members = {
@@ -303,6 +315,10 @@ def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
     An unchanged signal needs nothing; a changed one is a meta-object change,
     reported as restart needed by :func:`qt_class_rule`.
     """
+    if name == "staticMetaObject":
+        # PySide6 puts one in each class: the new one is freed with the new class,
+        # and the live class reading it would then segfault (docs/binding-facts.md, F12)
+        return True
     current, value = old.__dict__.get(name), new.__dict__.get(name)
     if isinstance(current, Signal) or isinstance(value, Signal):
         return True

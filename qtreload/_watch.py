@@ -86,7 +86,9 @@ class WatchConfig:
         if module is sys.modules.get("__main__"):
             return None  # the script, under another name: never re-run it
         path = getattr(module, "__file__", None)
-        if not isinstance(path, str) or not path.endswith(".py"):
+        if not isinstance(path, str) or not path.endswith(".py") or not os.path.isabs(path):
+            # a relative name is no file: shiboken6 loads its support modules from
+            # memory as "shibokensupport/..." (watched, they made every check poll)
             return None
         if getattr(module, "__dict__", {}).get(OPT_OUT_MARKER, True) is False:
             return None

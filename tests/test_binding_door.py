@@ -90,3 +90,18 @@ def test_pytest_qt_uses_the_same_binding():
     from pytestqt.qt_compat import qt_api
     assert qt_api.pytest_qt_api == _compat.API
     assert os.environ["PYTEST_QT_API"] == _compat.API
+
+
+@pytest.mark.skipif(len(INSTALLED) < 2, reason="needs two bindings installed")
+def test_a_signal_of_another_binding_names_the_fix(tmp_path):
+    used, other = INSTALLED[0], INSTALLED[-1]
+    package = _compat.BINDINGS[other]
+    result = run_python(f"""
+import qtreload
+from {package}.QtWidgets import QApplication, QPushButton
+app = QApplication([])
+qtreload.connect(QPushButton().clicked, print)
+""", tmp_path, env={"QT_API": used})
+    assert result.returncode == 1
+    assert f"is a signal of {package}, but qtreload uses {_compat.BINDINGS[used]}: " \
+           f"set QT_API={other}" in result.stderr

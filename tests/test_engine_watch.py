@@ -181,3 +181,19 @@ def test_reimported_module_is_watched_afresh(project):
     project.edit("again", "'v2'", "'v3'")
     assert qtreload.check().reloaded == (second.__name__,)
     assert held() == "v3"
+
+
+def test_a_module_with_a_relative_file_name_is_not_watched(tmp_path):
+    """shiboken6 (PySide6) loads its support modules from memory with names such as
+    ``shibokensupport/feature.py``: no file to watch (watched, every check polled)."""
+    import types
+
+    from qtreload._watch import WatchConfig
+
+    embedded = types.ModuleType("shibokensupport.feature")
+    embedded.__file__ = "shibokensupport/feature.py"
+    real = types.ModuleType("real_module")
+    real.__file__ = str(tmp_path / "real_module.py")
+    config = WatchConfig()
+    assert config.source_path(embedded.__name__, embedded) is None
+    assert config.source_path(real.__name__, real) == str((tmp_path / "real_module.py").resolve())

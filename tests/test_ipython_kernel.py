@@ -74,10 +74,10 @@ def test_gui_qt_in_a_kernel_checks_before_the_events_of_a_live_window(kernel: Ke
     handler = tmp_path / "handler.py"
     handler.write_text('def on_click():\n    print("click", "v1")\n')
     kernel.run("%load_ext qtreload")
-    kernel.run("%gui qt5")
+    kernel.run("%gui qt")
     out, err = kernel.run(
-        "from PyQt5.QtCore import Qt, QTimer\nfrom PyQt5.QtTest import QTest\n"
-        "from PyQt5.QtWidgets import QApplication, QPushButton\nimport handler\n"
+        "from qtpy.QtCore import Qt, QTimer\nfrom qtpy.QtTest import QTest\n"
+        "from qtpy.QtWidgets import QApplication, QPushButton\nimport handler\n"
         "app = QApplication.instance() or QApplication([])\n"
         "b = QPushButton('go'); b.clicked.connect(handler.on_click); b.show()\n"
         "QTest.mouseClick(b, Qt.LeftButton)")

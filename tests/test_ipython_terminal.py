@@ -1,4 +1,4 @@
-"""A real ``ipython`` process in a terminal (pexpect), with ``%gui qt5`` and a live window.
+"""A real ``ipython`` process in a terminal (pexpect), with ``%gui qt`` and a live window.
 
 The window lives on its own ``Xvfb`` and is clicked with ``xdotool`` while
 IPython waits at its prompt (Qt runs in IPython's input hook): an edit to
@@ -81,8 +81,8 @@ def test_gui_qt5_window_handler_edited_between_commands_and_clicks(display: str,
     session = Session(tmp_path, display)
     try:
         session.type("%load_ext qtreload")
-        session.type("%gui qt5")
-        session.type("import handler; from PyQt5.QtWidgets import QPushButton")
+        session.type("%gui qt")
+        session.type("import handler; from qtpy.QtWidgets import QPushButton")
         session.type(f"b = QPushButton('go'); b.setWindowTitle('{title}'); "
                      "b.clicked.connect(handler.on_click); b.resize(120, 60); b.show()")
         window = window_id(f"^{title}$", display)

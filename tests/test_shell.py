@@ -89,7 +89,7 @@ def test_a_window_stays_live_at_the_prompt_and_a_click_runs_the_edited_handler(
     handler.write_text('def on_click():\n    print("click", "v1")\n')
     title = f"qtreload-shell-{uuid.uuid4().hex[:8]}"
     shell = Shell(tmp_path, env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
-    shell.type("import handler; from PyQt5.QtWidgets import QApplication, QPushButton")
+    shell.type("import handler; from qtpy.QtWidgets import QApplication, QPushButton")
     shell.type(f"app = QApplication([]); b = QPushButton('go'); b.setWindowTitle('{title}'); "
                "b.clicked.connect(handler.on_click); b.resize(120, 60); b.show()")
     window = window_id(f"^{title}$", display)
