@@ -61,7 +61,7 @@ class IPythonSession(InteractiveSession):
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
         magics = self._line_magics()
-        self._run_magic = magics.get("run")
+        self._run_magic = self._loaded_line_magic("run")
         if self._run_magic is not None:
             magics["run"] = self._run
         shell.register_magics(QtreloadMagics(shell, session=self))
@@ -89,6 +89,15 @@ class IPythonSession(InteractiveSession):
         if manager is None:
             raise RuntimeError("qtreload: this IPython shell has no magics manager")
         return manager.magics["line"]
+
+    def _loaded_line_magic(self, name: str) -> Any:
+        """The line magic ``name`` itself, imported if IPython only declared it.
+
+        IPython 9 puts a lazy stand-in in the table that looks itself up there
+        when called: wrapped as it is, ``%run`` would call our wrapper forever.
+        """
+        find = getattr(self.shell.magics_manager, "find", None)  # IPython 9
+        return find("line", name) if find is not None else self._line_magics().get(name)
 
     def pre_run_cell(self, info: Any = None) -> None:
         """Before each cell: the check, if "before single command" is on."""
