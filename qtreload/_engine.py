@@ -28,7 +28,7 @@ from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._tracebacks import user_exc_info
 from ._transaction import KeepRule, ReloadPolicy, ReloadTransaction
 from ._trim import call_trimmed
-from ._watch import MAIN_NAMES, WatchConfig, WatchedModule, fingerprint, read_source
+from ._watch import MAIN_NAMES, OPT_OUT_MARKER, WatchConfig, WatchedModule, fingerprint, read_source
 
 log = logging.getLogger("qtreload")
 
@@ -64,13 +64,29 @@ def disabled_by_environment() -> bool:
 
 
 class _ImportSpy(importlib.abc.MetaPathFinder):
-    """Notes that an import is happening, so the next check looks for new modules."""
+    """Notes that an import is happening, so the next check looks for new modules.
+
+    It also asks the finders after it, as importlib would, so that a module
+    another finder loads from a ``.py`` file (an editable install's) is
+    compiled by qtreload like any other: what it runs is known from its import
+    on, not read at the first check (which would miss an edit made before).
+    """
 
     def __init__(self, reloader: Reloader) -> None:
         self._reloader = reloader
 
-    def find_spec(self, fullname: str, *args: Any, **kwargs: Any) -> None:
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         self._reloader.note_import(fullname)
+        finders = list(sys.meta_path)
+        if self not in finders:
+            return None
+        for finder in finders[finders.index(self) + 1:]:
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                return None  # a legacy finder: importlib asks them all itself
+            spec = find(fullname, path, target)
+            if spec is not None:
+                return _loader.tracked(spec)
         return None
 
 
@@ -104,6 +120,7 @@ class Reloader:
         self._by_path: dict[str, list[str]] = {}
         self._ignored: set[str] = set()
         self._compiled: dict[str, ModuleInfo] = {}
+        self._parked: dict[str, WatchedModule] = {}  # excluded by configure(), kept for later
         self._commits = 0  # modules committed so far
         self._committed: dict[str, int] = {}  # module -> the count when it last committed
         # Per thread: [depth of wrapped calls running]. A reload waits for the
@@ -163,6 +180,7 @@ class Reloader:
             self._modules.clear()
             self._by_path.clear()
             self._ignored.clear()
+            self._parked.clear()
             self._compiled.clear()
 
     def configure(self, roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
@@ -170,8 +188,9 @@ class Reloader:
         """Change which modules are watched, from now on.
 
         Modules that stay watched keep what qtreload knows about them (a save
-        not yet checked, live closures); newly watched ones start from their
-        file as it is now.
+        not yet checked, live closures); so do modules watched again after an
+        exclusion (an edit made meanwhile is then a change); newly watched ones
+        start from their file as it is now.
         """
         roots, include, exclude = (_listed(what, value) for what, value in
                                    (("roots", roots), ("include", include), ("exclude", exclude)))
@@ -188,7 +207,16 @@ class Reloader:
             for name in list(self._modules):
                 module = sys.modules.get(name)
                 if module is None or self.config.source_path(name, module) is None:
+                    self._parked[name] = self._modules[name]
                     self._forget(name)
+            for name, record in list(self._parked.items()):
+                module = sys.modules.get(name)
+                if not record.runs_in(module):
+                    del self._parked[name]  # gone, or imported anew: starts afresh
+                elif self.config.source_path(name, module) == record.path:
+                    del self._parked[name]
+                    self._watch_record(record)
+                    self._news |= self._read(record)  # edited while it was not watched?
             self._ignored.clear()
             self._sync()
 
@@ -381,6 +409,9 @@ class Reloader:
             for name in report.reloaded:
                 self._commits += 1
                 self._committed[name] = self._commits
+                if vars(sys.modules[name]).get(OPT_OUT_MARKER, True) is False:
+                    self._forget(name)  # the save opted it out: no longer watched
+                    self._ignored.add(name)
         else:
             culprits = {failure.module: failure.message for failure in report.failures}
             for record, source in stale.items():
@@ -565,8 +596,7 @@ class Reloader:
             if runs is None:
                 continue
             record = WatchedModule.from_source(name, module, path, runs, info)
-            self._modules[name] = record
-            self._by_path.setdefault(path, []).append(name)
+            self._watch_record(record)
             if source is not None and disk is not None:
                 self._news |= self._read(record)  # edited between import and now?
             self._commits += 1  # newly there: a failed save that imports it may work now
@@ -574,6 +604,12 @@ class Reloader:
             self._news |= any(name in r.failed_imports for r in self._modules.values()
                               if r.failed is not None)
         self._compiled.clear()
+
+    def _watch_record(self, record: WatchedModule) -> None:
+        self._modules[record.name] = record
+        self._by_path.setdefault(record.path, []).append(record.name)
+        if self._detector is not None:
+            self._detector.watch(record.path)
 
     def _forget(self, name: str) -> None:
         record = self._modules.pop(name)

@@ -15,7 +15,7 @@ lookup), and a check is O(1) while nothing changed. It follows the "before
 events and function calls" switch of :mod:`._triggers`.
 
 After a reload that changed code the visible windows are repainted once
-(:class:`Repainter`), so an edited ``paintEvent`` or ``QGraphicsItem.paint``
+(:class:`._repaint.Repainter`), so an edited ``paintEvent`` or ``QGraphicsItem.paint``
 shows at once instead of at the next repaint Qt happens to do.
 
 When to install it: the filter needs the application object, which the app
@@ -36,9 +36,9 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._compat import QCoreApplication, QEvent, QObject, Signal, is_deleted
+from ._compat import QCoreApplication, QEvent, QObject, is_deleted
 from ._default import reloader
-from ._report import ReloadReport
+from ._repaint import Repainter
 from ._triggers import BEFORE_EVENTS, Trigger, switches
 
 log = logging.getLogger("qtreload")
@@ -79,36 +79,6 @@ class EventHook(QObject):
                 log.exception("qtreload: the stale check before a %s event failed (ignored)",
                               _event_name(event.type()))
         return False
-
-
-class Repainter(QObject):
-    """After a reload that changed code, repaint every visible window once.
-
-    Reports may come from any thread: they reach the GUI thread through a
-    signal (a direct call there, queued from elsewhere).
-    """
-
-    reloaded = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reloaded.connect(self.repaint)
-
-    def __call__(self, report: ReloadReport) -> None:
-        if report.reloaded and not is_deleted(self):
-            self.reloaded.emit()
-
-    def repaint(self) -> None:
-        try:
-            app = QCoreApplication.instance()
-            for widget in getattr(app, "topLevelWidgets", list)():
-                if widget.isVisible():
-                    widget.update()
-                    for child in widget.findChildren(QObject):
-                        if getattr(child, "isVisible", bool)() and hasattr(child, "update"):
-                            child.update()
-        except Exception:
-            log.exception("qtreload: repaint after a reload failed (ignored)")
 
 
 _hook: EventHook | None = None

@@ -64,7 +64,7 @@ _TRAMPOLINE_NAME = "_qtreload_trampoline"
 # binding may still call: functions, bound methods, and descriptors (classmethod,
 # staticmethod, property, a decorator's own descriptor) with the functions they
 # hold. PyQt5 holds *borrowed* references to connected methods: freeing one
-# segfaults on the next emit (docs/binding-facts.md), so they live forever.
+# segfaults on the next emit (docs/binding-facts.md, F1, F14), so they live forever.
 _keepalive: dict[int, Any] = {}
 
 # Members removed from live classes, by class: a later save that brings one back
@@ -285,6 +285,13 @@ class HotSwap:
                 self._edit("rebase", new, "__bases__", bases)
             if self.mapped(type(new)) is not type(new):
                 self._edit("rebase", new, "__class__", self.mapped(type(new)))
+            # Its attributes naming the module's other classes and functions
+            # (``context_class = Context``) name the live ones, not this run's copies.
+            for name, value in list(new.__dict__.items()):
+                mapped = self.mapped(value)
+                if (mapped is not value and name not in _SKIP_CLASS_ATTRS
+                        and "." not in getattr(value, "__qualname__", ".")):
+                    self._edit("attr", new, name, mapped)
 
     def _warn(self, module: str, qualname: str, reason: str, restart: bool = True) -> None:
         self.warnings.append(ReloadWarning(module, qualname, reason, restart))

@@ -48,6 +48,20 @@ class TrackingLoader(importlib.machinery.SourceFileLoader):
         return code
 
 
+def tracked(spec: importlib.machinery.ModuleSpec | None
+            ) -> importlib.machinery.ModuleSpec | None:
+    """``spec``, with :class:`TrackingLoader` in place of a plain source loader.
+
+    For specs another finder made (an editable install's finder, anything that
+    uses ``spec_from_file_location``): their modules are then compiled by
+    qtreload too, from the bytes it read, with live closures tracked.
+    """
+    if (spec is not None and type(spec.loader) is importlib.machinery.SourceFileLoader
+            and isinstance(spec.origin, str) and spec.origin.endswith(".py")):
+        spec.loader = TrackingLoader(spec.name, spec.origin)
+    return spec
+
+
 _hook = importlib.machinery.FileFinder.path_hook(
     (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
     (TrackingLoader, importlib.machinery.SOURCE_SUFFIXES),

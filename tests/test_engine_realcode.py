@@ -283,3 +283,88 @@ def test_from_dot_import_in_a_submodule_does_not_rerun_its_package_half_way(proj
     report = qtreload.check()
     assert report.ok, report.failures[0].message
     assert (pkg.NEW, pkg.conv.CONV, pkg.late.Y) == (3, 4, 2)
+
+
+# -- 4. a restart-needed class names the live classes, never this run's copies ------------
+
+def test_a_restart_needed_class_points_at_the_live_neighbours(project):
+    source = """
+        class Context:
+            def who(self):
+                return "context v1"
+
+        class App:
+            __slots__ = ("a",)
+            context_class = Context
+    """
+    project.write("neighbours", source)
+    mod = project.load("neighbours")
+    Context = mod.Context
+    project.write("neighbours", source.replace('("a",)', '("a", "b")'))  # restart needed
+    report = qtreload.check()
+    assert report.ok and any(w.restart_needed for w in report.warnings)
+    assert mod.Context is Context and mod.App.context_class is Context
+    project.write("neighbours", source.replace('("a",)', '("a", "b")')
+                  .replace("context v1", "context v2"))
+    assert qtreload.check().ok
+    assert mod.Context is Context and mod.App.context_class is Context
+    assert Context().who() == "context v2"
+
+
+# -- 6. modules another finder loads ----------------------------------------------------
+
+def test_a_module_an_editable_install_finder_loads_is_compiled_by_qtreload(project, tmp_path):
+    """An edit made before the first check is not lost; its first edit takes the fast path."""
+    import importlib.util
+    import sys
+
+    elsewhere = tmp_path / "src"
+    elsewhere.mkdir()
+    path = elsewhere / "edited.py"
+    path.write_text("DATA = []\n\ndef version():\n    return 'v1'\n")
+    name = project.name("edited")
+
+    class EditableFinder:  # as setuptools' editable installs add to sys.meta_path
+        @staticmethod
+        def find_spec(fullname, path_=None, target=None):
+            return importlib.util.spec_from_file_location(fullname, path) if fullname == name \
+                else None
+
+    sys.meta_path.append(EditableFinder)
+    try:
+        module = importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(EditableFinder)
+    version = module.version
+    path.write_text("DATA = []\n\ndef version():\n    return 'v2'\n")  # before any check
+    report = qtreload.check()
+    assert report.reloaded == (name,) and report.paths == {name: qtreload.FAST_PATH}
+    assert module.version is version and version() == "v2"
+
+
+# -- 7. smaller ones ----------------------------------------------------------------------
+
+def test_an_edit_made_while_a_module_was_excluded_is_seen_when_it_is_included_again(project):
+    project.write("excluded", "def f():\n    return 'v1'\n")
+    excluded = project.load("excluded")
+    f = excluded.f
+    qtreload.check()
+    try:
+        qtreload.configure(exclude=[excluded.__name__])
+        project.write("excluded", "def f():\n    return 'v2'\n")
+        assert not qtreload.check().reloaded
+        qtreload.configure(exclude=[])
+        assert qtreload.check().reloaded == (excluded.__name__,)
+        assert excluded.f is f and f() == "v2"
+    finally:
+        qtreload.configure(exclude=[])
+
+
+def test_opting_out_by_an_edit_stops_the_watching(project):
+    project.write("optout", "X = 1\n")
+    optout = project.load("optout")
+    project.write("optout", "__qtreload__ = False\nX = 2\n")
+    assert qtreload.check().reloaded == (optout.__name__,)
+    assert optout.__name__ not in qtreload.reloader.watched()
+    project.write("optout", "__qtreload__ = False\nX = 3\n")
+    assert not qtreload.check().reloaded and optout.X == 2

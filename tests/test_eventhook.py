@@ -19,6 +19,7 @@ from qtpy.QtGui import (
 from qtpy.QtWidgets import QPushButton, QShortcut, QWidget
 from test_cli import ok, python
 
+import qtreload
 from qtreload import _eventhook
 
 
@@ -324,3 +325,42 @@ def test_installed_before_qtwidgets_is_even_imported(tmp_path) -> None:
     """
     lines = ok(python(["-c", textwrap.dedent(script)], cwd=tmp_path))
     assert lines == ["hooked: True", "checks: True"]
+
+
+SCENE_ITEM = """
+    from PyQt5.QtCore import QRectF
+    from PyQt5.QtWidgets import QGraphicsItem
+
+    class Dot(QGraphicsItem):
+        def __init__(self, log):
+            super().__init__()
+            self.log = log
+
+        def boundingRect(self):
+            return QRectF(0, 0, 20, 20)
+
+        def paint(self, painter, option, widget=None):
+            self.log.append("paint v1")
+"""
+
+
+def test_an_edited_graphics_item_paint_shows_after_the_reload_with_no_event(qtbot, project):
+    from PyQt5.QtWidgets import QGraphicsScene, QGraphicsView
+
+    project.write("item", SCENE_ITEM)
+    module = project.load("item")
+    _eventhook.install()
+    try:
+        entries: list[str] = []
+        scene = QGraphicsScene()
+        scene.addItem(module.Dot(entries))
+        view = QGraphicsView(scene)
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.waitExposed(view)
+        qtbot.waitUntil(lambda: "paint v1" in entries)
+        project.edit("item", '"paint v1"', '"paint v2"')
+        assert qtreload.check().reloaded == (project.name("item"),)
+        qtbot.waitUntil(lambda: "paint v2" in entries)  # no event, no hover: the repaint
+    finally:
+        _eventhook.uninstall()

@@ -1,9 +1,14 @@
 """The IPython extension in a real ``InteractiveShell``, one fresh subprocess per scenario."""
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from ipython_helpers import session_lines
+
+import qtreload
 
 SCRIPT1 = """
     import mod2
@@ -192,3 +197,50 @@ def test_unload_undoes_everything_and_leaves_an_apps_own_event_hook(tmp_path: Pa
     """)
     assert lines[:2] == ["hook: True", "hook: False magic: False"]
     assert lines[-3:] == ["1", "2", "hook: True"]
+
+
+def test_only_the_adapter_imports_ipython_and_the_session_parts_import_no_qt(tmp_path: Path):
+    package = Path(qtreload.__file__).parent
+    importers = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] == "IPython" for n in names):
+                importers.append(path.name)
+    assert set(importers) == {"_ipython.py"}
+    script = f"""
+import sys, types
+package = types.ModuleType("qtreload")  # the modules alone, not the package's adapters
+package.__path__ = [{str(package)!r}]
+sys.modules["qtreload"] = package
+for name in ("_triggers", "_namespace", "_interactive"):
+    __import__("qtreload." + name)
+print(sorted({{m.split(".")[0] for m in sys.modules}} & {{
+    "PyQt5", "PyQt6", "PySide6", "qtpy", "sip", "shiboken6", "blinker", "IPython"}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_magic_explains_bad_input_and_shows_the_traceback_on_request(tmp_path: Path):
+    lines, _ = session_lines(tmp_path, """
+        save("m.py", "N = 1\\n")
+        cell("import m")
+        for line in ("verbose maybe", "before-cell on", "before-script", "on now", "traceback"):
+            print("ok:", cell("%qtreload " + line).success)
+        save("m.py", "N = (\\n")
+        cell("pass")
+        cell("%qtreload traceback")
+        cell("%qtreload help")
+    """, merged=True)
+    text = "\n".join(lines)
+    assert "UsageError: qtreload: verbose must be on or off (1/0, yes/no), not 'maybe'" in text
+    assert text.count("not understood") == 3
+    assert lines.count("ok: False") == 4
+    assert "qtreload: no reload has failed" in lines and "ok: True" in lines
+    shown = lines.index("SyntaxError: '(' was never closed")  # Python's own rendering
+    assert lines[shown - 3].endswith('m.py", line 1') and lines[shown - 2].strip() == "N = ("
+    assert any(line.startswith("%qtreload before-command on|off") for line in lines)
