@@ -114,3 +114,16 @@ def test_pyside6_6_12_0_on_python_3_11_is_named_as_a_known_defect():
     assert _compat.known_defect("pyside6", "6.12.0", (3, 12)) is None
     assert _compat.known_defect("pyside6", "6.11.3", (3, 11)) is None
     assert _compat.known_defect("pyqt6", "6.12.0", (3, 11)) is None
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "tests").glob("*.py")) +
+                         sorted((REPO / "examples").rglob("*.py")), ids=lambda p: p.name)
+def test_tests_and_examples_run_on_every_binding(path: Path):
+    """The suite and the examples reach Qt through qtpy, so ``QT_API`` picks their binding."""
+    if path.name == "test_binding_door.py":
+        return
+    text = path.read_text()
+    pinned = [word for word in ("from PyQt5", "import PyQt5", "from PyQt6", "from PySide6",
+                                "pyqtSignal", "pyqtSlot", "pyqtProperty", ".exec_()")
+              if word in text]
+    assert pinned == [], f"{path.name} is tied to one binding: {pinned}"
