@@ -64,29 +64,43 @@ def retrack(func: types.FunctionType, old: types.CodeType) -> None:
     track(func)
 
 
-def nested_codes(code: types.CodeType | Iterable[types.CodeType]
-                 ) -> dict[str, list[types.CodeType]]:
+def nested_codes(code: types.CodeType | Iterable[types.CodeType],
+                 skip: frozenset[int] = frozenset()) -> dict[str, list[types.CodeType]]:
     """Code objects of closures inside functions, by dotted path, in source order.
 
     ``code``: a module's code, or its top-level code objects (as
-    :meth:`ModuleInfo.codes` gives them).
+    :meth:`ModuleInfo.codes` gives them). ``skip``: the ids of code objects
+    not to look into (nor at).
     """
     found: dict[str, list[types.CodeType]] = {}
 
     def walk(co: types.CodeType, prefix: str, in_function: bool) -> None:
         for const in co.co_consts:
-            if isinstance(const, types.CodeType):
+            if isinstance(const, types.CodeType) and id(const) not in skip:
                 path = f"{prefix}.{const.co_name}" if prefix else const.co_name
                 if in_function:
                     found.setdefault(path, []).append(const)
                 is_function = bool(const.co_flags & 0x02)  # CO_NEWLOCALS: not a class body
                 walk(const, path, in_function or is_function)
 
-    if isinstance(code, types.CodeType):
-        walk(code, "", False)
-    else:
-        walk(types.SimpleNamespace(co_consts=tuple(code)), "", False)  # type: ignore[arg-type]
+    walk(_root(code), "", False)
     return found
+
+
+def _root(code: types.CodeType | Iterable[types.CodeType]) -> types.CodeType:
+    if isinstance(code, types.CodeType):
+        return code
+    return types.SimpleNamespace(co_consts=tuple(code))  # type: ignore[return-value]
+
+
+def _outer_ids(code: types.CodeType | Iterable[types.CodeType], depth: int = 3) -> set[int]:
+    """The ids of the code objects ``code`` holds, down to ``depth`` levels."""
+    ids: set[int] = set()
+    level = [_root(code)]
+    for _ in range(depth):
+        level = [c for co in level for c in co.co_consts if isinstance(c, types.CodeType)]
+        ids.update(map(id, level))
+    return ids
 
 
 def match_nested_codes(old: types.CodeType | Iterable[types.CodeType],
@@ -103,8 +117,12 @@ def match_nested_codes(old: types.CodeType | Iterable[types.CodeType],
     """
     pairs: list[tuple[types.CodeType, types.CodeType]] = []
     unmatched: list[types.CodeType] = []
-    new_nested = nested_codes(new)
-    for path, olds in nested_codes(old).items():
+    # A code object both versions hold (a statement or a method re-used as it was)
+    # keeps its closures as they are: neither side looks into it.
+    old, new = list(_root(old).co_consts), list(_root(new).co_consts)
+    shared = frozenset(_outer_ids(old) & _outer_ids(new))
+    new_nested = nested_codes(new, shared)
+    for path, olds in nested_codes(old, shared).items():
         news = new_nested.get(path, [])
         matcher = difflib.SequenceMatcher(
             None, [_shape(c) for c in olds], [_shape(c) for c in news], autojunk=False)

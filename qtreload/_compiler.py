@@ -26,8 +26,8 @@ import dataclasses
 import io
 import tokenize
 import types
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from ._closures import TRACK_NAME
 
@@ -58,7 +58,10 @@ class Statement:
     ``quiet``: names read only in annotations. ``is_import``: a top-level
     ``import`` or ``from ... import``. ``global_names``: names declared
     ``global`` anywhere inside it; ``imported``: module names it binds by an
-    import (in any top-level block).
+    import (in any top-level block). ``methods``: for a class, where its
+    methods are, so that an edit inside one method's body compiles that method
+    only: (name, first line, first line of the body, last line), counted from
+    the statement's first line.
     """
 
     kind: str  # "def", "async def", "class", "string" (a bare string) or "other"
@@ -74,6 +77,7 @@ class Statement:
     is_import: bool
     global_names: frozenset[str]
     imported: frozenset[str]
+    methods: tuple[tuple[str, int, int, int], ...] = ()
 
     @property
     def codes(self) -> tuple[types.CodeType, ...]:
@@ -98,25 +102,49 @@ class Statement:
         return dataclasses.replace(self, start=self.start + delta, end=self.end + delta, code=code)
 
 
-@dataclass(frozen=True)
 class ModuleInfo:
-    """What qtreload knows of the source a module runs: its statements, compiled."""
+    """What qtreload knows of the source a module runs: its statements, compiled.
 
-    source: bytes
-    path: str
-    statements: tuple[Statement, ...]
-    future_flags: int  # ``from __future__`` features the module's code is compiled with
-    global_names: frozenset[str] = field(init=False)  # declared ``global`` in the module
-    #: Module names bound by an import: the compiler loads their attributes
-    #: differently (``re.search()`` is no method call), so the statements'
-    #: code depends on them.
-    imported: frozenset[str] = field(init=False)
+    ``statements`` may be given as a function that makes them: they are then
+    made the first time they are asked for (a module taken from the start-up
+    cache is described only if it is ever reloaded).
+    """
 
-    def __post_init__(self) -> None:
-        names = frozenset().union(*(s.global_names for s in self.statements))
-        object.__setattr__(self, "global_names", names)
-        names = frozenset().union(*(s.imported for s in self.statements))
-        object.__setattr__(self, "imported", names)
+    __slots__ = ("source", "path", "future_flags", "_statements", "_names")
+
+    def __init__(self, source: bytes, path: str,
+                 statements: tuple[Statement, ...] | Callable[[], tuple[Statement, ...]],
+                 future_flags: int) -> None:
+        self.source = source
+        self.path = path
+        self.future_flags = future_flags  # ``from __future__`` features its code has
+        self._statements = statements
+        self._names: tuple[frozenset[str], frozenset[str]] | None = None
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        if callable(self._statements):
+            self._statements = self._statements()
+        return self._statements
+
+    @property
+    def global_names(self) -> frozenset[str]:
+        """The names declared ``global`` anywhere in the module."""
+        return self._declared()[0]
+
+    @property
+    def imported(self) -> frozenset[str]:
+        """Module names bound by an import: the compiler loads their attributes
+        differently (``re.search()`` is no method call), so the statements' code
+        depends on them."""
+        return self._declared()[1]
+
+    def _declared(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._names is None:
+            statements = self.statements
+            self._names = (frozenset().union(*(s.global_names for s in statements)),
+                           frozenset().union(*(s.imported for s in statements)))
+        return self._names
 
     def codes(self) -> list[types.CodeType]:
         """The top-level code objects of the module, in source order."""
@@ -159,23 +187,28 @@ def compile_module(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo
         tree.body, scans, lines, path, _Context(flags, _encoding(source), imported), 0, 0))
     # Every node the tracking added has a location: the tree compiles as it is.
     code = compile(tree, path, "exec", dont_inherit=True)
-    return code, ModuleInfo(source, path, _sharing(statements, code), flags)
+    return code, ModuleInfo(source, path, sharing(statements, top_codes(code)), flags)
 
 
-def _sharing(statements: tuple[Statement, ...], code: types.CodeType
-             ) -> tuple[Statement, ...]:
-    """``statements`` holding the very code objects the module's ``code`` holds.
+def top_codes(code: types.CodeType) -> tuple[types.CodeType, ...]:
+    """The code objects a module's ``code`` holds, in source order."""
+    return tuple(c for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+def sharing(statements: tuple[Statement, ...], codes: Sequence[types.CodeType]
+            ) -> tuple[Statement, ...]:
+    """``statements`` holding the very code objects ``codes`` (the module code's,
+    :func:`top_codes`) instead of their own.
 
     Live closures are known by the identity of their code. The module's code
     holds the statements' top-level code objects in source order, as the
-    statements do: they pair by position. (They may differ slightly: compiled
-    with the whole module, ``mod.f()`` on an imported module uses an attribute
-    load instead of a method load. Both do the same.)
+    statements do: they pair by position. (Compiled alone, a statement has the
+    same code; without the module's imported names declared, ``mod.f()`` would
+    be a method load instead of an attribute load: both do the same.)
     """
-    shared = iter([c for c in code.co_consts if isinstance(c, types.CodeType)])
-    if len([c for c in code.co_consts if isinstance(c, types.CodeType)]) != sum(
-            len(s.codes) for s in statements):
+    if len(codes) != sum(len(s.codes) for s in statements):
         return statements  # not expected; closures then get tracked from their next run
+    shared = iter(codes)
     return tuple(s.sharing(shared) for s in statements)
 
 
@@ -212,6 +245,12 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
         after += 1
     if any(_is_future_import(s) for s in statements[head:after]):
         return compile_module(source, path)[1]  # placement and flags: the whole module decides
+    if after == head + 1 and not delta:
+        edited = _method_edit(statements[head], new_lines, prefix + 1, len(old_lines) - suffix,
+                              path, previous)
+        if edited is not None:
+            return ModuleInfo(source, path, (*statements[:head], edited,
+                                             *statements[after:]), previous.future_flags)
     first_line = statements[head - 1].end + 1 if head else 1
     last_line = (statements[after].start if after < len(statements)
                  else len(old_lines) + 1) - 1 + delta
@@ -266,6 +305,54 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
                     and not changed.isdisjoint(_names(statement.code))):
                 kept[index] = _recompiled(statement, path, context)
     return ModuleInfo(source, path, tuple(kept), previous.future_flags)
+
+
+def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last: int,
+                 path: str, previous: ModuleInfo) -> Statement | None:
+    """``statement`` (a class) after an edit of lines ``first`` to ``last`` that stays inside
+    one method's body, compiling that method only; None if the edit is not such an edit.
+
+    The class's code is the same but for that method's code object, which the
+    method compiled alone (in a class of the same name) replaces; the lines
+    did not move.
+    """
+    if statement.code is None or not statement.methods:
+        return None
+    spans = [span for span in statement.methods
+             if statement.start + span[2] <= first and last <= statement.start + span[3]]
+    if len(spans) != 1 or spans[0][2] == spans[0][1]:
+        return None  # not inside one body, or the body shares the header's line
+    name, head, _, end = spans[0]
+    lines = new_lines[statement.start + head - 1:statement.start + end]
+    if any(b"global" in line or b"nonlocal" in line for line in lines):
+        return None  # it might change what the module declares
+    body = next((c for c in statement.codes if c.co_name == statement.name
+                 and not c.co_flags & _CO_NEWLOCALS), None)
+    olds = [i for i, c in enumerate(body.co_consts if body else ())
+            if isinstance(c, types.CodeType) and c.co_name == name]
+    if body is None or len(olds) != 1:
+        return None
+    encoding = _encoding(previous.source)
+    text = f"class {statement.name}:\n" + b"".join(lines).decode(encoding)
+    try:
+        wrapper, _ = _compile_piece(text, path, _Context(previous.future_flags, encoding,
+                                                         previous.imported))
+    except (SyntaxError, ValueError):
+        return None  # the full compile reports it
+    new = next(c for c in wrapper.co_consts if isinstance(c, types.CodeType))
+    new = next(c for c in new.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    old = body.co_consts[olds[0]]
+    if (new.co_freevars, new.co_flags) != (old.co_freevars, old.co_flags):
+        return None  # ``super()`` or ``__class__`` now used, or a generator now: the class decides
+    new = shift_code(new, statement.start + head - 2)
+    consts = list(body.co_consts)
+    consts[olds[0]] = new
+    body = body.replace(co_consts=tuple(consts))
+    piece = statement.code.replace(co_consts=tuple(
+        body if isinstance(c, types.CodeType) and c.co_name == statement.name
+        and not c.co_flags & _CO_NEWLOCALS else c for c in statement.code.co_consts))
+    key = b"".join(new_lines[statement.start - 1:statement.end])
+    return dataclasses.replace(statement, key=key, code=piece)
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -421,8 +508,20 @@ def _compile_statements(body: Sequence[ast.stmt], scans: list[_Scan], lines: lis
             start, end, key, code, frozenset(scan.binds), frozenset(scan.loads),
             frozenset(scan.bases), frozenset(scan.quiet - scan.loads),
             all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in group), global_names,
-            frozenset(scan.imported))
+            frozenset(scan.imported), _methods(node, start - offset) if kind == "class" else ())
         index += 1
+
+
+def _methods(node: ast.stmt, start: int) -> tuple[tuple[str, int, int, int], ...]:
+    """Where the methods of the class ``node`` (first line ``start``) are, as
+    :attr:`Statement.methods` says."""
+    spans = []
+    for item in getattr(node, "body", ()):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.body:
+            first = _start(item)
+            spans.append((item.name, first - start, item.body[0].lineno - start,
+                          (item.end_lineno or item.lineno) - start))
+    return tuple(spans)
 
 
 def _recompiled(statement: Statement, path: str, context: _Context) -> Statement:

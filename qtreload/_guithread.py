@@ -28,7 +28,7 @@ class _Relay(QObject):
 
     ``_call`` is a declared slot, connected after the move: PyQt runs an
     undeclared Python slot through a helper object that stays in the thread
-    where ``connect`` was called (docs/binding-facts.md).
+    where ``connect`` was called (docs/binding-facts.md, F16).
     """
 
     run = Signal(object)

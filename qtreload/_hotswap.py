@@ -64,7 +64,7 @@ _TRAMPOLINE_NAME = "_qtreload_trampoline"
 # binding may still call: functions, bound methods, and descriptors (classmethod,
 # staticmethod, property, a decorator's own descriptor) with the functions they
 # hold. PyQt5 holds *borrowed* references to connected methods: freeing one
-# segfaults on the next emit (docs/binding-facts.md), so they live forever.
+# segfaults on the next emit (docs/binding-facts.md, F1, F14), so they live forever.
 _keepalive: dict[int, Any] = {}
 
 # Members removed from live classes, by class: a later save that brings one back

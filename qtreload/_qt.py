@@ -310,8 +310,8 @@ def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
     Signals are never replaced, added or removed: PyQt5 uses a class's signal
     objects without owning them, so a connection made before a save that
     replaced ``cls.sig`` reads freed memory at the next emission
-    (docs/binding-facts.md, "Signals belong to the live class"). A slot the
-    new class no longer has stays too, since Qt's meta-object still calls it.
+    (docs/binding-facts.md, F13). A slot the new class no longer has stays
+    too, since Qt's meta-object still calls it.
     An unchanged signal needs nothing; a changed one is a meta-object change,
     reported as restart needed by :func:`qt_class_rule`.
     """
@@ -326,7 +326,10 @@ def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
 
 
 def qt_keep_rule(value: Any) -> str | None:
-    """A running ``QThread`` a reload drops must stay alive: destroying one aborts the app."""
+    """A running ``QThread`` a reload drops must stay alive.
+
+    Destroying one aborts the app (docs/binding-facts.md, F15).
+    """
     if isinstance(value, QThread) and not is_deleted(value) and value.isRunning():
         return ("a running QThread was dropped by the reload (replaced, or made by a failed "
                 "save); it is kept alive and keeps running: destroying it would abort the app")

@@ -24,10 +24,10 @@ import os
 import sys
 import types
 
-from ._compiler import ModuleInfo, Statement
+from ._compiler import ModuleInfo, Statement, sharing, top_codes
 
 #: Changes with the layout of the stored data, and with Python's bytecode.
-_MAGIC = b"QTRL\x02" + importlib.util.MAGIC_NUMBER
+_MAGIC = b"QTRL\x04" + importlib.util.MAGIC_NUMBER
 _HASH = 16  # bytes of each blake2b digest in the header
 _SUFFIX = ".qtreload"
 
@@ -66,15 +66,20 @@ def load(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo] | None:
         stored_path, code, flags, rows = marshal.loads(payload)
         if stored_path != path or not isinstance(code, types.CodeType):
             return None
-        lines = source.splitlines(keepends=True)
-        statements = tuple(
-            Statement(kind, name, start, end, b"".join(lines[start - 1:end]), piece, binds,
-                      loads, bases, quiet, is_import, global_names, imported)
-            for kind, name, start, end, piece, binds, loads, bases, quiet, is_import,
-            global_names, imported in rows)
-        return code, ModuleInfo(source, path, statements, flags)
     except (ValueError, TypeError, EOFError):
         return None
+    shared = top_codes(code)
+
+    def statements() -> tuple[Statement, ...]:
+        # Made only if the module is ever reloaded; the rows are whole (checked above).
+        lines = source.splitlines(keepends=True)
+        return sharing(tuple(
+            Statement(kind, name, start, end, b"".join(lines[start - 1:end]), piece, binds,
+                      loads, bases, quiet, is_import, global_names, imported, methods)
+            for kind, name, start, end, piece, binds, loads, bases, quiet, is_import,
+            global_names, imported, methods in marshal.loads(rows)), shared)
+
+    return code, ModuleInfo(source, path, statements, flags)
 
 
 def store(source: bytes, code: types.CodeType, info: ModuleInfo) -> None:
@@ -84,9 +89,11 @@ def store(source: bytes, code: types.CodeType, info: ModuleInfo) -> None:
     where = cache_path(info.path)
     if where is None:
         return
-    rows = tuple((s.kind, s.name, s.start, s.end, s.code, s.binds, s.loads, s.bases, s.quiet,
-                  s.is_import, s.global_names, s.imported) for s in info.statements)
-    # One dump: the statements share their code objects with the module's code.
+    rows = marshal.dumps(tuple(
+        (s.kind, s.name, s.start, s.end, s.code, s.binds, s.loads, s.bases, s.quiet,
+         s.is_import, s.global_names, s.imported, s.methods) for s in info.statements))
+    # The statements stay marshalled until the module is reloaded; they get
+    # their code objects shared with the module's code again then.
     payload = marshal.dumps((info.path, code, info.future_flags, rows))
     data = _MAGIC + _digest(source) + _digest(payload) + payload
     temporary = f"{where}.{os.getpid()}.tmp"

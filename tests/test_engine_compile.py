@@ -182,3 +182,50 @@ def test_recompile_after_random_edits_equals_a_fresh_compile():
         recompiled = _compiler.recompile(info, source, path)
         _equivalent(recompiled, source, path)
         info, lines, edits = recompiled, new, edits + 1
+
+
+def test_an_edit_inside_one_method_compiles_that_method_only(project, monkeypatch):
+    project.write("mod", """
+        class Base:
+            def hello(self):
+                return "base"
+
+        class Big(Base):
+            LIMIT = 3
+
+            def first(self):
+                return 1
+
+            def second(self):
+                x = 1
+                raise ValueError("second v1")
+
+            def third(self):
+                return "third v1"
+    """)
+    module = project.load("mod")
+    qtreload.check()
+    live = module.Big()
+    compiled: list[str] = []
+    real = _compiler._compile_piece
+
+    def spy(text, path, context):
+        compiled.append(text)
+        return real(text, path, context)
+
+    monkeypatch.setattr(_compiler, "_compile_piece", spy)
+    project.edit("mod", 'raise ValueError("second v1")', 'raise ValueError("second v2")')
+    reload_ok(module)
+    assert len(compiled) == 1 and "def second" in compiled[0] and "def first" not in compiled[0]
+    path = project.path("mod")
+    with pytest.raises(ValueError, match="second v2") as info:
+        live.second()
+    frame = traceback.extract_tb(info.value.__traceback__)[-1]
+    text = 'raise ValueError("second v2")'
+    assert (frame.lineno, frame.line) == (line_of(path, "second v2"), text)
+    # A method that starts using super(): the class needs a __class__ cell, so the
+    # whole class statement compiles.
+    compiled.clear()
+    project.edit("mod", 'return "third v1"', 'return super().hello() + " third v2"')
+    reload_ok(module)
+    assert live.third() == "base third v2" and "LIMIT" in compiled[-1]
