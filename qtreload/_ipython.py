@@ -21,6 +21,7 @@ reaches IPython as a traceback: the check is guarded.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -30,7 +31,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from . import _eventhook
 from ._default import reloader
 from ._interactive import InteractiveSession
-from ._triggers import BEFORE_COMMAND, BEFORE_SCRIPT, find, parse_switch, switches
+from ._triggers import BEFORE_COMMAND, BEFORE_SCRIPT, TRIGGERS, find, parse_switch, switches
 
 log = logging.getLogger("qtreload")
 
@@ -129,39 +130,62 @@ class QtreloadMagics(Magics):
     @line_magic
     def qtreload(self, line: str = "") -> None:
         """Status and switches of qtreload's autoreload (``%qtreload help``)."""
-        words = line.split()
-        session = self.session
-        if not words or words == ["status"]:
-            print(session.status())
-        elif words in (["on"], ["off"]):
-            if words[0] == "on":
-                reloader.enable()
-            else:
-                reloader.disable()
-            print(f"qtreload: autoreload {words[0]}")
-        elif words == ["now"]:
-            from .widgets import describe
-
-            report = session.check()
-            if report is not None:
-                print("qtreload: " + describe(report))
-        elif words[0] == "verbose" and len(words) <= 2:
-            session.verbose = parse_switch(words[1], "verbose") if len(words) == 2 else True
-            print(f"qtreload: verbose {'on' if session.verbose else 'off'}")
-        elif words == ["traceback"]:
-            failure = session.last_failure
-            print(failure.traceback_text if failure else "qtreload: no reload has failed")
-        elif words[0] in ("help", "-h", "--help"):
-            print(USAGE)
-        elif len(words) == 2 and words[0].startswith("before"):
-            try:
-                trigger, on = find(words[0]), parse_switch(words[1], words[0])
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-            switches.set(trigger, on)
-            print(f"qtreload: {trigger.label.lower()}: {words[1].lower()}")
-        else:
+        words = line.split() or ["status"]
+        command = self._commands().get(words[0])
+        if command is None or not command[1] <= len(words) - 1 <= command[2]:
             raise UsageError(f"%qtreload {line.strip()}: not understood\n{USAGE}")
+        try:
+            command[0](*words)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _commands(self) -> dict[str, tuple[Callable[..., None], int, int]]:
+        """Each first word: (what it does, with the words; fewest and most arguments)."""
+        table: dict[str, tuple[Callable[..., None], int, int]] = {
+            "status": (self._status, 0, 0), "on": (self._master, 0, 0),
+            "off": (self._master, 0, 0), "now": (self._now, 0, 0),
+            "verbose": (self._verbose, 0, 1), "traceback": (self._traceback, 0, 0),
+            "help": (self._help, 0, 0), "-h": (self._help, 0, 0), "--help": (self._help, 0, 0),
+        }
+        table.update({t.word: (self._trigger, 1, 1) for t in TRIGGERS})
+        table.update({t.key: (self._trigger, 1, 1) for t in TRIGGERS})
+        return table
+
+    def _status(self, _: str) -> None:
+        print(self.session.status())
+
+    @staticmethod
+    def _master(word: str) -> None:
+        if word == "on":
+            reloader.enable()
+        else:
+            reloader.disable()
+        print(f"qtreload: autoreload {word}")
+
+    def _now(self, _: str) -> None:
+        from .widgets import describe
+
+        report = self.session.check()
+        if report is not None:
+            print("qtreload: " + describe(report))
+
+    def _verbose(self, word: str, value: str = "on") -> None:
+        self.session.verbose = parse_switch(value, word)
+        print(f"qtreload: verbose {'on' if self.session.verbose else 'off'}")
+
+    def _traceback(self, _: str) -> None:
+        failure = self.session.last_failure
+        print(failure.traceback_text if failure else "qtreload: no reload has failed")
+
+    @staticmethod
+    def _help(_: str) -> None:
+        print(USAGE)
+
+    @staticmethod
+    def _trigger(word: str, value: str) -> None:
+        trigger, on = find(word), parse_switch(value, word)
+        switches.set(trigger, on)
+        print(f"qtreload: {trigger.label.lower()}: {value.lower()}")
 
 
 _sessions: dict[int, IPythonSession] = {}

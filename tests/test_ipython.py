@@ -223,3 +223,24 @@ print(sorted({{m.split(".")[0] for m in sys.modules}} & {{
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_magic_explains_bad_input_and_shows_the_traceback_on_request(tmp_path: Path):
+    lines, _ = session_lines(tmp_path, """
+        save("m.py", "N = 1\\n")
+        cell("import m")
+        for line in ("verbose maybe", "before-cell on", "before-script", "on now", "traceback"):
+            print("ok:", cell("%qtreload " + line).success)
+        save("m.py", "N = (\\n")
+        cell("pass")
+        cell("%qtreload traceback")
+        cell("%qtreload help")
+    """, merged=True)
+    text = "\n".join(lines)
+    assert "UsageError: qtreload: verbose must be on or off (1/0, yes/no), not 'maybe'" in text
+    assert text.count("not understood") == 3
+    assert lines.count("ok: False") == 4
+    assert "qtreload: no reload has failed" in lines and "ok: True" in lines
+    shown = lines.index("SyntaxError: '(' was never closed")  # Python's own rendering
+    assert lines[shown - 3].endswith('m.py", line 1') and lines[shown - 2].strip() == "N = ("
+    assert any(line.startswith("%qtreload before-command on|off") for line in lines)

@@ -4,7 +4,8 @@ The window lives on its own ``Xvfb`` and is clicked with ``xdotool`` while
 IPython waits at its prompt (Qt runs in IPython's input hook): an edit to
 the handler is picked up by the next real click, with no command typed (the
 event hook), and by the next command (the check before each cell). A broken
-save prints one line and the session goes on. Needs ``Xvfb`` and ``xdotool``.
+save prints one line and the session goes on. Needs ``Xvfb`` and ``xdotool``
+(the session without a window does not).
 """
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from pathlib import Path
 import pexpect
 import pytest
 from test_e2e_xvfb import display, xdotool  # noqa: F401 (a fixture)
-
-pytestmark = pytest.mark.xvfb
 
 PROMPT = r"In \[\d+\]:"
 HANDLER = 'def on_click():\n    print("click", "v1")\n'
@@ -73,6 +72,7 @@ def window_id(title: str, x_display: str) -> str:
     return result.stdout.split()[0]
 
 
+@pytest.mark.xvfb
 def test_gui_qt5_window_handler_edited_between_commands_and_clicks(display: str,  # noqa: F811
                                                                   tmp_path: Path) -> None:
     handler = tmp_path / "handler.py"
@@ -112,3 +112,29 @@ def test_gui_qt5_window_handler_edited_between_commands_and_clicks(display: str,
     finally:
         status = session.close()
     assert status == 0
+
+
+def test_the_extension_from_the_config_loads_in_a_plain_terminal_session(tmp_path: Path) -> None:
+    # No X here: ``c.InteractiveShellApp.extensions = ["qtreload"]`` given on the
+    # command line, as a profile's ipython_config.py would give it.
+    module = tmp_path / "m.py"
+    module.write_text("N = 1\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TERM": "dumb"}
+    env.pop("QTRELOAD", None)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "IPython", "--no-banner", "--colors=NoColor", "--simple-prompt",
+                         "--HistoryManager.enabled=False", "--no-confirm-exit",
+                         "--InteractiveShellApp.extensions=['qtreload']"],
+        cwd=str(tmp_path), env=env, encoding="utf-8", timeout=30)
+    child.expect(PROMPT)
+    child.sendline("from m import N as n")
+    child.expect(PROMPT)
+    module.write_text("N = 2\n")
+    child.sendline("print('n is', n)")
+    child.expect(r"n is (\d)")
+    assert child.match.group(1) == "2"
+    child.expect(PROMPT)
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

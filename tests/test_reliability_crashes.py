@@ -889,3 +889,58 @@ def test_buttons_of_a_modal_dialog_opened_by_a_wrapped_handler_run_new_code(tmp_
     it is open reloads at the next click on its button, which runs the new code (it used
     to reload nothing while the dialog was open)."""
     assert "DONE" in assert_clean_exit(run_script(MODAL_SCRIPT, tmp_path))
+
+
+RUN_BASE_EXCEPTION_APP = """
+import sys
+from pathlib import Path
+
+from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication, QPushButton
+
+import handler
+import other
+
+app = QApplication(sys.argv)
+button = QPushButton("go")
+button.clicked.connect(handler.on_click)        # plain PyQt: the event hook checks
+
+
+def save(module, text):
+    Path(module.__file__).write_text(text)
+
+
+def drive():
+    QTest.mouseClick(button, Qt.LeftButton)
+    save(handler, "raise GeneratorExit\\ndef on_click():\\n    print('click v2', flush=True)\\n")
+    QTest.mouseClick(button, Qt.LeftButton)
+    save(other, "def value():\\n    return 'o2'\\n")
+    QTest.mouseClick(button, Qt.LeftButton)      # another module's save goes ahead
+    print("other", other.value(), flush=True)
+    save(handler, "def on_click():\\n    print('click v3', flush=True)\\n")
+    QTest.mouseClick(button, Qt.LeftButton)
+    app.quit()
+
+
+QTimer.singleShot(0, drive)
+sys.exit(app.exec_())
+"""
+
+
+def test_run_survives_a_save_raising_generator_exit(tmp_path):
+    """Under ``qtreload run`` (the event hook's check before each click), a save whose top
+    level raises ``GeneratorExit``: one failed reload, not an abort nor an error at every
+    check; another module's save and the next good save are picked up."""
+    (tmp_path / "app.py").write_text(RUN_BASE_EXCEPTION_APP)
+    (tmp_path / "handler.py").write_text("def on_click():\n    print('click v1', flush=True)\n")
+    (tmp_path / "other.py").write_text("def value():\n    return 'o1'\n")
+    env = {k: v for k, v in os.environ.items() if k != "QTRELOAD"}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    result = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "qtreload", "run",
+                             "app.py"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=60)
+    out = assert_clean_exit(result)
+    assert out.splitlines() == ["click v1", "click v1", "click v1", "other o2", "click v3"], out
+    assert result.stderr.count("GeneratorExit") >= 1
+    assert result.stderr.count("reloading handler failed") == 1, result.stderr
