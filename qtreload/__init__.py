@@ -1,4 +1,4 @@
-"""qtreload: edit a running PyQt5 or blinker app; the next event runs the new code.
+"""qtreload: edit a running Qt or blinker app; the next event runs the new code.
 
 Before each wrapped handler call (``@autoreload_slot``, ``qtreload.connect``)
 qtreload runs a stale check. If a watched source file changed, the changed

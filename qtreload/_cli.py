@@ -1,4 +1,4 @@
-"""``python -m qtreload``: run any PyQt5 script with autoreload, or watch a self-driving demo.
+"""``python -m qtreload``: run any Qt script with autoreload, or watch a self-driving demo.
 
 ``run`` executes a script as ``__main__`` (like ``python script.py``) after
 turning on the trigger points: the checks in qtreload's own wrappers, and an
@@ -35,21 +35,24 @@ from ._triggers import TRIGGERS, switches
 
 log = logging.getLogger("qtreload")
 
-DESCRIPTION = "Edit a running PyQt5 or blinker app: the next event runs the new code."
+DESCRIPTION = ("Edit a running Qt (PyQt5, PyQt6, PySide6) or blinker app: the next event "
+               "runs the new code.")
 
 RUN_HELP = """\
-Run a PyQt5 script as __main__, with autoreload. Before each click, key press,
+Run a Qt script as __main__, with autoreload. Before each click, key press,
 shortcut or wheel event (and each call of a handler wrapped by qtreload), the
 modules whose files changed are reloaded and their live functions and classes
-swapped in place: handlers connected with plain PyQt run the new code too.
+swapped in place: handlers connected with plain connect() run the new code too.
 The script itself (__main__) is never reloaded: keep the code you edit in
 modules it imports.
 
 Unless the script (or a sitecustomize) installed its own sys.excepthook,
 qtreload installs one that logs an uncaught exception and keeps the app
-running, instead of PyQt5's default of aborting it: fix the code and click
-again. The app can still set its own hook; --no-excepthook keeps PyQt5's
-default.
+running, instead of PyQt's default of aborting it: fix the code and click
+again. The app can still set its own hook; --no-excepthook keeps the default.
+
+The binding is the one QT_API names (pyqt5, pyqt6, pyside6), else the first
+installed: set QT_API if the script uses another one.
 """
 
 #: The demo's edit of the counter example: the "+1" handler starts adding ten.
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run a PyQt5 script with autoreload on",
+    run = commands.add_parser("run", help="run a Qt script with autoreload on",
                               description=RUN_HELP,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("script", help="the script to run, as `python SCRIPT` would")
@@ -175,9 +178,9 @@ def configure_triggers(events: bool = True, wrapped: bool = True, timers: bool =
 
 @contextlib.contextmanager
 def keep_running_on_errors() -> Iterator[None]:
-    """While the app runs, log uncaught exceptions instead of letting PyQt5 abort.
+    """While the app runs, log uncaught exceptions instead of letting PyQt abort.
 
-    PyQt5 aborts the app when an exception escapes a slot or virtual and
+    PyQt aborts the app when an exception escapes a slot or virtual and
     ``sys.excepthook`` is Python's default; any other hook keeps it alive.
     Nothing is installed if a hook was already set, and an app that sets its
     own replaces this one. Python's hook is back for an error that ends the script.

@@ -175,15 +175,23 @@ def is_binding_class(cls: type) -> bool:
     return cls.__module__.split(".")[0] == BINDING
 
 
-if PYSIDE and BINDING_VERSION == "6.12.0" and sys.version_info < (3, 12):
-    warnings.warn("qtreload: PySide6 6.12.0 on Python < 3.12 drops a reference to True on every "
-                  "emit() from Python and aborts the app after about 600 emits "
-                  "(docs/binding-facts.md); use PySide6 6.11.3 or Python 3.12+",
-                  RuntimeWarning, stacklevel=2)
+def known_defect(api: str, version: str, python: tuple[int, ...]) -> str | None:
+    """A warning for a binding release known to crash apps, else None."""
+    if api == "pyside6" and version == "6.12.0" and python < (3, 12):
+        return ("qtreload: PySide6 6.12.0 on Python < 3.12 drops a reference to True on "
+                "every emit() from Python and aborts the app after a few hundred emits "
+                "(docs/binding-facts.md, F9); use PySide6 6.11.3 or Python 3.12+")
+    return None
+
+
+_DEFECT = known_defect(API, BINDING_VERSION, sys.version_info[:2])
+if _DEFECT:
+    warnings.warn(_DEFECT, RuntimeWarning, stacklevel=2)
 
 __all__ = [
     "API", "BINDING", "BINDINGS", "BINDING_VERSION", "INSTALL_HINT", "PYQT", "PYSIDE",
     "QT_VERSION", "SLOT_METADATA", "BoundSignal", "Property", "QCoreApplication", "QEvent",
     "QMetaMethod", "QMetaObject", "QObject", "QThread", "QTimer", "Qt", "Signal", "Slot",
-    "disconnect_once", "is_binding_class", "is_deleted", "select_api", "wrappertype",
+    "disconnect_once", "is_binding_class", "is_deleted", "known_defect", "select_api",
+    "wrappertype",
 ]

@@ -700,9 +700,13 @@ def _retype(instance: Any, cls: type) -> None:
     """Give ``instance`` the class ``cls``, past the class's own ``__setattr__``.
 
     A frozen dataclass or attrs class refuses every attribute write through its
-    ``__setattr__``; the class of an instance is not its data.
+    ``__setattr__``; the class of an instance is not its data. The setter used is
+    the first one not written in Python: ``object``'s, or an extension type's
+    (PySide6's objects refuse ``object.__setattr__``).
     """
-    object.__setattr__(instance, "__class__", cls)
+    setter = next(s for s in (base.__dict__.get("__setattr__") for base in type(instance).__mro__)
+                  if s is not None and not isinstance(s, types.FunctionType))
+    setter(instance, "__class__", cls)
 
 
 def _can_retype(instance: Any, cls: type) -> bool:

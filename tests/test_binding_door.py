@@ -105,3 +105,25 @@ qtreload.connect(QPushButton().clicked, print)
     assert result.returncode == 1
     assert f"is a signal of {package}, but qtreload uses {_compat.BINDINGS[used]}: " \
            f"set QT_API={other}" in result.stderr
+
+
+def test_pyside6_6_12_0_on_python_3_11_is_named_as_a_known_defect():
+    """It aborts any app after a few hundred emits (binding facts F9): warned at import."""
+    warning = _compat.known_defect("pyside6", "6.12.0", (3, 11))
+    assert warning and "aborts the app" in warning and "6.11.3" in warning
+    assert _compat.known_defect("pyside6", "6.12.0", (3, 12)) is None
+    assert _compat.known_defect("pyside6", "6.11.3", (3, 11)) is None
+    assert _compat.known_defect("pyqt6", "6.12.0", (3, 11)) is None
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "tests").glob("*.py")) +
+                         sorted((REPO / "examples").rglob("*.py")), ids=lambda p: p.name)
+def test_tests_and_examples_run_on_every_binding(path: Path):
+    """The suite and the examples reach Qt through qtpy, so ``QT_API`` picks their binding."""
+    if path.name == "test_binding_door.py":
+        return
+    text = path.read_text()
+    pinned = [word for word in ("from PyQt5", "import PyQt5", "from PyQt6", "from PySide6",
+                                "pyqtSignal", "pyqtSlot", "pyqtProperty", ".exec_()")
+              if word in text]
+    assert pinned == [], f"{path.name} is tied to one binding: {pinned}"

@@ -328,8 +328,8 @@ def test_installed_before_qtwidgets_is_even_imported(tmp_path) -> None:
 
 
 SCENE_ITEM = """
-    from PyQt5.QtCore import QRectF
-    from PyQt5.QtWidgets import QGraphicsItem
+    from qtpy.QtCore import QRectF
+    from qtpy.QtWidgets import QGraphicsItem
 
     class Dot(QGraphicsItem):
         def __init__(self, log):
@@ -345,7 +345,7 @@ SCENE_ITEM = """
 
 
 def test_an_edited_graphics_item_paint_shows_after_the_reload_with_no_event(qtbot, project):
-    from PyQt5.QtWidgets import QGraphicsScene, QGraphicsView
+    from qtpy.QtWidgets import QGraphicsScene, QGraphicsView
 
     project.write("item", SCENE_ITEM)
     module = project.load("item")

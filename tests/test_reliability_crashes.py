@@ -731,11 +731,11 @@ def test_connect_via_handlers_are_called_once_after_several_edits(project):
 
 WORKER_SEND_SCRIPT = """
 import threading, time, blinker
-from PyQt5.QtCore import QTimer
+from qtpy.QtCore import QTimer
 write("state", "RAN_IN = []\\nTICKS = []\\nSENT = []\\n")
 SOURCE = '''
 import threading
-from PyQt5.QtCore import QTimer
+from qtpy.QtCore import QTimer
 import state
 
 state.RAN_IN.append(threading.get_ident())
@@ -793,7 +793,7 @@ def test_blinker_send_from_a_worker_reloads_on_the_gui_thread(tmp_path):
 
 LONG_WORKER_SCRIPT = """
 import threading, time
-from PyQt5.QtCore import QThread, QObject
+from qtpy.QtCore import QThread, QObject
 write("state", "SEEN = []\\nSTOP = []\\n")
 write("work", "def helper():\\n    return 'v1'\\n")
 write("handlers", "def on_click():\\n    return 'click v1'\\n")
@@ -849,9 +849,9 @@ def test_never_returning_wrapped_worker_does_not_block_gui_clicks(tmp_path):
 
 
 MODAL_SCRIPT = """
-from PyQt5.QtCore import QTimer
-from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QDialog, QVBoxLayout
+from qtpy.QtCore import QTimer
+from qtpy.QtTest import QTest
+from qtpy.QtWidgets import QDialog, QVBoxLayout
 write("handlers", "def on_ok():\\n    return 'ok v1'\\n")
 import handlers
 results = []
@@ -869,7 +869,7 @@ def open_dialog():
         dialog.accept()
 
     QTimer.singleShot(50, drive)
-    dialog.exec_()                      # a nested event loop inside the wrapped call
+    dialog.exec()                      # a nested event loop inside the wrapped call
     results.append(handlers.on_ok())    # the outer call, after the reload: new code
 
 opener = QPushButton()
@@ -878,7 +878,7 @@ QTimer.singleShot(0, opener.click)
 QTimer.singleShot(5000, app.quit)
 QTimer.singleShot(100, lambda: app.quit() if len(results) == 3 else None)
 QTimer.singleShot(500, lambda: app.quit() if len(results) == 3 else None)
-app.exec_()
+app.exec()
 assert results == ["ok v1", "ok v2", "ok v2"], results
 print("DONE")
 """

@@ -362,7 +362,7 @@ def test_soak_random_saves_under_events_from_two_threads(qtbot, project, measure
             dialog.accept()
 
         QTimer.singleShot(0, inside)
-        dialog.exec_()
+        dialog.exec()
         dialog.deleteLater()
 
     opener = QPushButton("modal")
