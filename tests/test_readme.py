@@ -1,8 +1,9 @@
 """The README's "Use it" snippet and its logging advice do what the README says.
 
 The snippet is taken from README.md as it is, split into its two files, and run
-in a subprocess; only ``app.exec_()`` is replaced by a driver that clicks,
-saves an edit of handlers.py as a user would, and clicks again.
+in a subprocess, on the selected binding (its PyQt5 imports go through qtpy);
+only its last line, which starts the event loop, is replaced by a driver that
+clicks, saves an edit of handlers.py as a user would, and clicks again.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def drive():
     app.quit()
 
 QTimer.singleShot(0, drive)
-app.exec_()
+app.exec()
 """
 
 
@@ -44,9 +45,11 @@ def use_it_snippet() -> tuple[str, str]:
 
 def test_the_use_it_snippet_reloads_and_the_logging_advice_shows_it(tmp_path: Path) -> None:
     handlers, main = use_it_snippet()
-    assert main.rstrip().endswith("app.exec_()")
+    body, last = main.rstrip().rsplit("\n", 1)
+    assert last.startswith("app.exec"), last  # the event loop: the driver runs it
+    body = re.sub(r"^from PyQt\d\.", "from qtpy.", body, flags=re.M)
     (tmp_path / "handlers.py").write_text(handlers)
-    (tmp_path / "main.py").write_text(main.rstrip().removesuffix("app.exec_()") + DRIVER)
+    (tmp_path / "main.py").write_text(body + "\n" + DRIVER)
     result = python(["main.py"], cwd=tmp_path)
     assert ok(result) == ["Hello", "Hello again"]
     assert "INFO:qtreload:qtreload: reloaded handlers" in result.stderr
