@@ -895,9 +895,9 @@ RUN_BASE_EXCEPTION_APP = """
 import sys
 from pathlib import Path
 
-from PyQt5.QtCore import Qt, QTimer
-from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QApplication, QPushButton
+from qtpy.QtCore import Qt, QTimer
+from qtpy.QtTest import QTest
+from qtpy.QtWidgets import QApplication, QPushButton
 
 import handler
 import other
@@ -924,7 +924,7 @@ def drive():
 
 
 QTimer.singleShot(0, drive)
-sys.exit(app.exec_())
+sys.exit(app.exec())
 """
 
 
