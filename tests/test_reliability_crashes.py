@@ -496,7 +496,7 @@ print("DONE")
 @pytest.mark.timeout(60)
 def test_other_threads_never_wait_on_a_stuck_reload_without_bound(tmp_path):
     """A save blocked in a C call (``time.sleep(6)``) at its top level holds the reload:
-    another thread's wrapped call waits for it at most the time limit plus 2 s, then goes
+    another thread's wrapped call waits for it at most the time limit plus about 1 s, then goes
     ahead on the code it has; the blocked save fails when the call returns."""
     assert "DONE" in assert_clean_exit(run_script(BLOCKED_SCRIPT, tmp_path, timeout=40))
 
