@@ -38,7 +38,9 @@ for _feature in __future__.all_feature_names:
 #: Kinds of top-level statements the fast path can re-run on their own.
 DEFINITION_KINDS = frozenset({"def", "async def", "class"})
 _KINDS = {ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDef: "class"}
-STAR = "*"  # in a statement's ``binds``: ``from X import *`` (binds unknown names)
+#: Starts a name in a statement's ``binds`` for ``from X import *`` (names unknown
+#: from the source): ``*`` and X as written (``*.widgets``, ``*os.path``).
+STAR = "*"
 _CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
@@ -638,11 +640,14 @@ class _Scan:
             self._arguments(node.args, work)
         elif isinstance(node, ast.ClassDef):
             self._class(node, top, work)
-        elif isinstance(node, ast.alias):
-            name = STAR if node.name == "*" else node.asname or node.name.split(".")[0]
-            self.binds.add(name)
-            if name != STAR:
-                self.imported.add(name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*" and isinstance(node, ast.ImportFrom):
+                    self.binds.add(STAR + "." * node.level + (node.module or ""))
+                else:
+                    name = alias.asname or alias.name.split(".")[0]
+                    self.binds.add(name)
+                    self.imported.add(name)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             self.binds.update(node.names)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

@@ -22,13 +22,15 @@ bound after it or more than once, or that uses, while it runs, anything this
 module defines or assigns other than by importing it (a local decorator, base
 class or metaclass: it might touch this module's data, which the full run makes
 anew); a removed name other code reads or binds; ``from X import *`` after the
-first change; a class that other classes use as a base, edited beyond the
+first change that gives a name the chunk binds, removes or reads (or whose
+names are not known); a class that other classes use as a base, edited beyond the
 bodies of its ordinary methods (the full run makes the subclasses again:
 ``__init_subclass__``, a dataclass base's fields).
 """
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._compiler import DEFINITION_KINDS, STAR, ModuleInfo, Statement, common_prefix
@@ -56,8 +58,17 @@ class Chunk:
                 exec(statement.code, namespace)
 
 
-def find_chunk(old: ModuleInfo | None, new: ModuleInfo) -> Chunk | None:
-    """The chunk to re-run to go from ``old`` to ``new``, or None: take the full path."""
+#: The names ``from X import *`` gives now, X as written (None: not known).
+StarNames = Callable[[str], "frozenset[str] | None"]
+
+
+def find_chunk(old: ModuleInfo | None, new: ModuleInfo,
+               star_names: StarNames = lambda module: None) -> Chunk | None:
+    """The chunk to re-run to go from ``old`` to ``new``, or None: take the full path.
+
+    ``star_names``: what a ``from X import *`` after the change would bind (the
+    full run runs it again); without it, such an import means the full path.
+    """
     if old is None or old.future_flags != new.future_flags:
         return None
     old_keys = [s.key for s in old.statements]
@@ -86,7 +97,7 @@ def find_chunk(old: ModuleInfo | None, new: ModuleInfo) -> Chunk | None:
                                       if new.statements[i].kind in DEFINITION_KINDS]
     defined = frozenset().union(*(new.statements[i].binds for i in run))
     removed = frozenset().union(*(s.binds for s in old_changed)) - defined
-    if not _behaves_as_full_run(new, run, removed, first):
+    if not _behaves_as_full_run(new, run, removed, first, star_names):
         return None
     replaced = [*old_changed, *(old.statements[i - last + first + len(old_changed)]
                                 for i in run if i >= last)]
@@ -153,7 +164,7 @@ def _keeps_code(statement: Statement) -> bool:
 
 
 def _behaves_as_full_run(info: ModuleInfo, run: list[int], removed: frozenset[str],
-                         first: int) -> bool:
+                         first: int, star_names: StarNames) -> bool:
     """Would running ``info.statements[i] for i in run`` alone give what the full run gives?
 
     Run alone, the chunk sees the namespace the whole module left, not the one
@@ -171,8 +182,15 @@ def _behaves_as_full_run(info: ModuleInfo, run: list[int], removed: frozenset[st
         for read in statement.loads:
             read_by.setdefault(read, set()).add(index)
         used |= statement.bases | statement.quiet
-    if any(index >= first for index in bound_at.get(STAR, ())):
-        return False  # ``import *`` after the change may rebind anything
+    # An ``import *`` after the change runs again in the full run: it must not
+    # rebind, nor give, a name the chunk binds, removes or reads.
+    touched = removed.union(*(statements[i].binds | statements[i].loads | statements[i].bases
+                              | statements[i].quiet for i in run))
+    for star in [name for name in bound_at if name.startswith(STAR)]:
+        if any(index >= first for index in bound_at[star]):
+            names = star_names(star[len(STAR):])
+            if names is None or not names.isdisjoint(touched):
+                return False
     for gone in removed:
         # Gone for good: nothing else binds it or reads it while running.
         if gone in bound_at or gone in read_by or gone in used or gone in global_names:

@@ -349,7 +349,9 @@ class HotSwap:
         # points into the old ``__pyqtSignature__``, and freeing it segfaults.
         attrs = {k: old.__dict__[k] if k.startswith("__") and k in old.__dict__
                  else self.mapped(v) for k, v in new.__dict__.items()}
-        if _is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars:
+        # A new closure, or globals of its own (generated code): old forwards to new.
+        if (_is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars
+                or old.__globals__ is not new.__globals__):
             coroutine = inspect.iscoroutinefunction(new)
             if not _is_trampoline(old) or inspect.iscoroutinefunction(old) != coroutine:
                 nfree = len(old.__closure__ or ())
@@ -466,6 +468,10 @@ class HotSwap:
             return self._old_for_new[id(new)] is old
         if (old.__qualname__, old.__module__) != (new.__qualname__, new.__module__):
             return False  # e.g. ``alias = foo`` became ``alias = bar``: rebind, never overwrite
+        if old.__globals__ is not new.__globals__:
+            # Code generated with globals of its own (attrs' ``__init__``): the new
+            # code reads names only the new globals hold. The member is replaced.
+            return False
         self._pair(new, old)
         if hasattr(old, "__wrapped__") and hasattr(new, "__wrapped__"):
             self._swap_function(old.__wrapped__, new.__wrapped__)

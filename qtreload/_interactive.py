@@ -101,6 +101,15 @@ class InteractiveSession:
     def verbose(self, on: bool) -> None:
         self._handler.setLevel(logging.INFO if on else logging.WARNING)
 
+    def modules(self) -> str:
+        """The watched modules, one a line: name, file, and what waits on disk."""
+        lines = []
+        for name, record in sorted(reloader.watched().items()):
+            state = (" (failed: waits for the next save)" if record.failed is not None
+                     else " (changed on disk)" if record.disk is not None else "")
+            lines.append(f"{name}  {record.path}{state}")
+        return "\n".join(lines) or "qtreload: no module is watched"
+
     def status(self) -> str:
         """Watched modules, the switches, the last reload and the failures, as text."""
         records = reloader.watched()

@@ -37,6 +37,7 @@ log = logging.getLogger("qtreload")
 
 USAGE = """\
 %qtreload                      status: watched modules, switches, last reload, failures
+%qtreload modules              the watched modules, one a line, with their files
 %qtreload on | off             autoreload on or off
 %qtreload now                  check now, and say what was reloaded
 %qtreload verbose [on|off]     print each module reloaded before the cell's output
@@ -142,7 +143,8 @@ class QtreloadMagics(Magics):
     def _commands(self) -> dict[str, tuple[Callable[..., None], int, int]]:
         """Each first word: (what it does, with the words; fewest and most arguments)."""
         table: dict[str, tuple[Callable[..., None], int, int]] = {
-            "status": (self._status, 0, 0), "on": (self._master, 0, 0),
+            "status": (self._status, 0, 0), "modules": (self._modules, 0, 0),
+            "on": (self._master, 0, 0),
             "off": (self._master, 0, 0), "now": (self._now, 0, 0),
             "verbose": (self._verbose, 0, 1), "traceback": (self._traceback, 0, 0),
             "help": (self._help, 0, 0), "-h": (self._help, 0, 0), "--help": (self._help, 0, 0),
@@ -153,6 +155,9 @@ class QtreloadMagics(Magics):
 
     def _status(self, _: str) -> None:
         print(self.session.status())
+
+    def _modules(self, _: str) -> None:
+        print(self.session.modules())
 
     @staticmethod
     def _master(word: str) -> None:

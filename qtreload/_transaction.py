@@ -13,6 +13,8 @@ data survives. The snapshot, hot-swap and rollback are the same.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -67,6 +69,17 @@ class _Step:
         return sys.modules[self.record.name].__dict__
 
 
+def _star_names(record: WatchedModule, module: str) -> frozenset[str] | None:
+    """What ``from module import *`` in ``record``'s module gives now (None: unknown)."""
+    package = record.name if record.is_package else record.name.rpartition(".")[0]
+    try:
+        name = importlib.util.resolve_name(module, package) if module.startswith(".") else module
+    except (ImportError, ValueError):
+        return None
+    namespace = getattr(sys.modules.get(name), "__dict__", None)
+    return None if namespace is None else frozenset(public_names(namespace))
+
+
 def _exported(namespace: dict) -> dict[str, Any]:
     """What ``from module import *`` takes from a module namespace, by name."""
     return {name: namespace[name] for name in public_names(namespace) if name in namespace}
@@ -94,7 +107,8 @@ class ReloadTransaction:
                 return self._failed(step, exc)
             # A module that imports another one reloading now re-runs its imports.
             if not step.record.imports.modules & self._steps.keys():
-                step.fast = find_chunk(step.record.info, step.info)
+                step.fast = find_chunk(step.record.info, step.info,
+                                       functools.partial(_star_names, step.record))
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish

@@ -225,7 +225,8 @@ def replay_worker(scratch: Path, versions: list[Path]) -> dict[str, Any]:
         current = _own_objects(names)
         for key, old in list(originals.items()):
             new = current.get(key)
-            if key in restart:
+            # Restart needed (README): the new class is used, under any name.
+            if key in restart or f"{old.__module__}:{old.__qualname__}" in restart:
                 originals[key] = new  # named in the README: the new class is used
             elif (new is not None and new is not old and type(new) is type(old)
                   and new.__qualname__ == old.__qualname__):

@@ -143,7 +143,11 @@ SLOW = """
 
 
 @pytest.fixture
-def slow(project):
+def slow(project, monkeypatch):
+    # The engine alone: a check in any thread reloads there. (With a QApplication,
+    # the Qt adapter's dispatcher hands reloads to the GUI thread: see
+    # test_reliability_crashes.py.)
+    monkeypatch.setattr(reloader, "dispatcher", None)
     project.write("state", "import threading\nSTARTED = threading.Event()\n")
     project.write("slow", SLOW)
     module, state = project.load("slow"), project.load("state")

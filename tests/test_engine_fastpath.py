@@ -404,3 +404,34 @@ def test_a_base_class_edit_makes_its_subclasses_again_as_the_full_run_does(proje
     reload_ok(module)
     assert runs == ["mod", "mod", "mod"] and module.DATA is data
     assert saver().describe() == "describe v2"
+
+
+def test_adding_a_function_to_a_package_init_keeps_its_configuration(project):
+    """As in pyqtgraph's ``__init__``: options set at run time, an ``atexit``
+    registration, star imports of submodules after the definitions."""
+    project.write("state", "RUNS = []\nEXITS = []\n")
+    project.write("pkg.widgets", "__all__ = ['Widget']\n\nclass Widget:\n    pass\n")
+    project.write("pkg.__init__", """
+        from {p}state import RUNS, EXITS
+        RUNS.append("pkg")
+        CONFIG = {"antialias": False}
+
+        def setConfigOptions(**options):
+            CONFIG.update(options)
+
+        EXITS.append(setConfigOptions)  # what atexit.register would keep
+
+        from .widgets import *
+    """)
+    package = project.load("pkg")
+    state = project.load("state")
+    qtreload.check()
+    package.setConfigOptions(antialias=True)
+    project.edit("pkg.__init__", "EXITS.append", "def mkQApp():\n    return 'app'\n\nEXITS.append")
+    reload_ok(package)
+    assert package.mkQApp() == "app" and package.CONFIG == {"antialias": True}
+    assert state.RUNS == ["pkg"] and len(state.EXITS) == 1
+    # A definition a star import after it would replace: the full run decides.
+    project.edit("pkg.__init__", "def mkQApp():", "class Widget:\n    pass\n\n\ndef mkQApp():")
+    reload_ok(package)
+    assert state.RUNS == ["pkg", "pkg"] and package.Widget is project.load("pkg.widgets").Widget

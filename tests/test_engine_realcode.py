@@ -368,3 +368,23 @@ def test_opting_out_by_an_edit_stops_the_watching(project):
     assert optout.__name__ not in qtreload.reloader.watched()
     project.write("optout", "__qtreload__ = False\nX = 3\n")
     assert not qtreload.check().reloaded and optout.X == 2
+
+
+def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
+    """Seen in attrs: a generated ``__init__`` whose new code reads a name only its new
+    globals hold (``_setattr``) must not run with the old globals."""
+    source = """
+        def make(value):
+            globs = {"helper_v1": lambda: value}
+            exec("def get(self):\\n    return helper_v1()\\n", globs)
+            return globs["get"]
+
+        class Made:
+            get = make("v1")
+    """
+    project.write("generated", source)
+    generated = project.load("generated")
+    Made = generated.Made
+    project.write("generated", source.replace("helper_v1", "helper_v2").replace('"v1"', '"v2"'))
+    assert qtreload.check().ok
+    assert generated.Made is Made and Made().get() == "v2"

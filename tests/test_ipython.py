@@ -231,8 +231,10 @@ def test_the_magic_explains_bad_input_and_shows_the_traceback_on_request(tmp_pat
         cell("import m")
         for line in ("verbose maybe", "before-cell on", "before-script", "on now", "traceback"):
             print("ok:", cell("%qtreload " + line).success)
+        cell("%qtreload modules")
         save("m.py", "N = (\\n")
         cell("pass")
+        cell("%qtreload modules")
         cell("%qtreload traceback")
         cell("%qtreload help")
     """, merged=True)
@@ -244,6 +246,9 @@ def test_the_magic_explains_bad_input_and_shows_the_traceback_on_request(tmp_pat
     shown = lines.index("SyntaxError: '(' was never closed")  # Python's own rendering
     assert lines[shown - 3].endswith('m.py", line 1') and lines[shown - 2].strip() == "N = ("
     assert any(line.startswith("%qtreload before-command on|off") for line in lines)
+    listed = [line for line in lines if line.startswith("m  ")]
+    assert listed == [f"m  {tmp_path.resolve() / 'm.py'}",
+                      f"m  {tmp_path.resolve() / 'm.py'} (failed: waits for the next save)"]
 
 
 def test_an_internal_error_of_the_check_is_one_line_and_the_cell_runs(tmp_path: Path):
