@@ -95,6 +95,9 @@ Property = QtCore.Property
 BoundSignal = QtCore.SignalInstance  # qtpy's name for PyQt's pyqtBoundSignal too
 #: The metaclass of every class the binding wraps (sip's or shiboken's).
 wrappertype: type = type(QObject)
+#: Does the binding count a slot's positional parameters once, at connect time,
+#: instead of passing every argument (docs/binding-facts.md, F2)?
+COUNTS_SLOT_PARAMETERS = PYSIDE
 #: The function attribute where the binding's slot decorator keeps the slot signature.
 SLOT_METADATA = "__pyqtSignature__" if PYQT else "_slots"
 
@@ -189,7 +192,8 @@ if _DEFECT:
     warnings.warn(_DEFECT, RuntimeWarning, stacklevel=2)
 
 __all__ = [
-    "API", "BINDING", "BINDINGS", "BINDING_VERSION", "INSTALL_HINT", "PYQT", "PYSIDE",
+    "API", "BINDING", "BINDINGS", "BINDING_VERSION", "COUNTS_SLOT_PARAMETERS", "INSTALL_HINT",
+    "PYQT", "PYSIDE",
     "QT_VERSION", "SLOT_METADATA", "BoundSignal", "Property", "QCoreApplication", "QEvent",
     "QMetaMethod", "QMetaObject", "QObject", "QThread", "QTimer", "Qt", "Signal", "Slot",
     "disconnect_once", "is_binding_class", "is_deleted", "known_defect", "select_api",

@@ -7,7 +7,7 @@ working) and gets the new behaviour; every reference to the new object in the
 reloaded namespaces is then pointed back at the old one.
 
 A :class:`HotSwap` first *plans* (pure, may raise, changes nothing) and then
-*applies* a list of primitive edits with an undo log, so a failure at any
+*applies* a list of primitive edits with an undo log (:mod:`._edits`), so a failure at any
 point rolls back completely. Nothing here scans the heap: the cost follows the
 size of the changed modules, not the number of live objects.
 """
@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import _closures
+from ._edits import MISSING, EditLog, cell_value, retype
 from ._report import ReloadWarning
 from ._trim import call_trimmed
 
@@ -52,9 +53,8 @@ MemberRule = Callable[[type, type, str], bool]
 
 log = logging.getLogger("qtreload")
 
-_MISSING = object()
 #: For :meth:`HotSwap.plan_rebind`: a name that is not bound.
-ABSENT = _MISSING
+ABSENT = MISSING
 # ``_abc_impl`` holds an ABC's registered virtual subclasses: the live one is kept.
 _SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__",
                                "_abc_impl"})
@@ -84,7 +84,7 @@ _standing_in: dict[int, Any] = {}  # every stand-in made, by id (few, small: kep
 
 
 def _is_stand_in(value: Any) -> bool:
-    return _standing_in.get(id(value), _MISSING) is value
+    return _standing_in.get(id(value), MISSING) is value
 
 
 def _stand_in(cls: type, name: str, value: Any) -> Any:
@@ -93,7 +93,7 @@ def _stand_in(cls: type, name: str, value: Any) -> Any:
         if made is not None:
             _standing_in[id(made)] = made
             return made
-    return _MISSING
+    return MISSING
 
 
 def kept_alive() -> int:
@@ -161,13 +161,6 @@ def _code_name(code: types.CodeType) -> str:
     return getattr(code, "co_qualname", code.co_name)
 
 
-def _cell_value(cell: types.CellType) -> Any:
-    try:
-        return cell.cell_contents
-    except ValueError:
-        return _MISSING
-
-
 class HotSwap:
     """Plans and applies the hot-swap of one reload transaction."""
 
@@ -179,14 +172,16 @@ class HotSwap:
         self._hold: list[Any] = []  # keeps the new objects (and their ids) alive
         self._class_pairs: list[tuple[str, type, type]] = []
         self._function_pairs: list[tuple[types.FunctionType, types.FunctionType]] = []
-        self._edits: list[tuple[str, str, Any, Any, Any]] = []  # (module, kind, target, ...)
+        self._edits = EditLog()
         self._module = ""  # the module whose edits are being planned
-        self._undo: list[tuple[str, Any, Any, Any]] = []
         self._displaced: list[Any] = []
         self._retyped: set[int] = set()  # instances planned to take the live class
         self.warnings: list[ReloadWarning] = []
-        #: After a failed :meth:`apply`: the module whose edit raised.
-        self.failed_module: str | None = None
+
+    @property
+    def failed_module(self) -> str | None:
+        """After a failed :meth:`apply`: the module whose edit raised."""
+        return self._edits.failed_module
 
     # -- planning -------------------------------------------------------------
 
@@ -195,7 +190,7 @@ class HotSwap:
         return self._old_for_new.get(id(value), value)
 
     def _edit(self, kind: str, target: Any, key: Any, value: Any) -> None:
-        self._edits.append((self._module, kind, target, key, value))
+        self._edits.add(self._module, kind, target, key, value)
 
     def _pair(self, new: Any, old: Any) -> None:
         self._old_for_new[id(new)] = old
@@ -209,15 +204,15 @@ class HotSwap:
         """
         self._module = module
         for name, new in new_ns.items():
-            old = old_ns.get(name, removed.get(name, _MISSING))
-            if old is _MISSING or old is new or id(new) in self._old_for_new:
+            old = old_ns.get(name, removed.get(name, MISSING))
+            if old is MISSING or old is new or id(new) in self._old_for_new:
                 continue
             self._pair_values(module, old, new)
 
     def _pair_values(self, module: str, old: Any, new: Any) -> None:
         if getattr(new, "__module__", None) != module:
             return
-        if getattr(old, "__qualname__", None) != getattr(new, "__qualname__", _MISSING):
+        if getattr(old, "__qualname__", None) != getattr(new, "__qualname__", MISSING):
             return
         if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
             self._pair(new, old)
@@ -235,8 +230,8 @@ class HotSwap:
                         self._pair(member, previous)  # members keep their identity
             for name, value in new.__dict__.items():
                 if isinstance(value, type):
-                    sub = old.__dict__.get(name, _MISSING)
-                    if sub is not _MISSING:
+                    sub = old.__dict__.get(name, MISSING)
+                    if sub is not MISSING:
                         self._pair_values(module, sub, value)
             # Bases the module made without naming them (``class P(namedtuple(...))``).
             for old_base, new_base in zip(old.__bases__, new.__bases__, strict=False):
@@ -328,7 +323,7 @@ class HotSwap:
                 self._edit("item", removed, name, old)
         for name, old in removed.items():
             if self.mapped(namespace.get(name)) is old:
-                self._edit("item", removed, name, _MISSING)  # revived
+                self._edit("item", removed, name, MISSING)  # revived
         if old_code is not None:
             self._plan_live_closures(module, old_code, new_code)
 
@@ -340,8 +335,8 @@ class HotSwap:
             for value in namespace.values():
                 for func in _functions_in(value, seen):
                     for cell in func.__closure__ or ():
-                        content = _cell_value(cell)
-                        if content is not _MISSING and self.mapped(content) is not content:
+                        content = cell_value(cell)
+                        if content is not MISSING and self.mapped(content) is not content:
                             self._edit("cell", cell, None, self.mapped(content))
 
     def _plan_function(self, old: types.FunctionType, new: types.FunctionType) -> None:
@@ -367,7 +362,7 @@ class HotSwap:
             self._edit("set", old, "__kwdefaults__", kwdefaults)
             new_cells = _cells(new)
             for name, cell in _cells(old).items():
-                self._edit("cell", cell, None, self.mapped(_cell_value(new_cells[name])))
+                self._edit("cell", cell, None, self.mapped(cell_value(new_cells[name])))
         for attr in ("__doc__", "__annotations__"):
             self._edit("set", old, attr, getattr(new, attr))
         self._edit("dict", old.__dict__, None, attrs)
@@ -388,12 +383,12 @@ class HotSwap:
             # The old class's own slots serve the same (unchanged) layout.
             if name in _SKIP_CLASS_ATTRS or _is_slot_of(value, new) or name in kept:
                 continue
-            current = old.__dict__.get(name, _MISSING)
+            current = old.__dict__.get(name, MISSING)
             if _is_stand_in(current):
-                current = _MISSING
-            if current is _MISSING and name in removed:
+                current = MISSING
+            if current is MISSING and name in removed:
                 current = removed[name]  # brought back: revive the removed member
-                self._edit("item", removed, name, _MISSING)
+                self._edit("item", removed, name, MISSING)
                 if self._swaps_in_place(current, value):
                     self._edit("attr", old, name, current)
                     continue
@@ -420,7 +415,7 @@ class HotSwap:
 
     def _swaps_in_place(self, current: Any, value: Any) -> bool:
         """Is ``current`` kept as is, because it is (or holds) a paired old object?"""
-        if current is _MISSING:
+        if current is MISSING:
             return False
         if self.mapped(value) is current:
             return True
@@ -541,7 +536,7 @@ class HotSwap:
         """
         self._module = module
         new_value = self.mapped(new_value)
-        if namespace.get(name, _MISSING) is old_value and new_value is not old_value:
+        if namespace.get(name, MISSING) is old_value and new_value is not old_value:
             self._edit("item", namespace, name, new_value)
 
     def _plan_live_closures(self, module: str, old_code: Any, new_code: Any) -> None:
@@ -567,14 +562,7 @@ class HotSwap:
 
     def apply(self) -> None:
         """Apply every planned edit; on any error undo them all and re-raise."""
-        try:
-            for module, kind, target, key, value in self._edits:
-                self.failed_module = module
-                self._apply_one(kind, target, key, value)
-        except BaseException:
-            self.rollback()
-            raise
-        self.failed_module = None
+        self._edits.apply()
         _keepalive.update((id(value), value) for value in self._displaced)
 
     def relink(self, rules: Iterable[RegistryRule], namespaces: list[dict]) -> None:
@@ -591,83 +579,6 @@ class HotSwap:
         finally:
             self._hold.clear()
 
-    def _apply_one(self, kind: str, target: Any, key: Any, value: Any) -> None:
-        if kind == "set":
-            self._undo.append(("set", target, key, getattr(target, key)))
-            setattr(target, key, value)
-        elif kind == "attr":
-            self._undo.append(("attr", target, key, target.__dict__.get(key, _MISSING)))
-            _set_class_attr(target, key, value)
-        elif kind == "retype":
-            self._undo.append(("retype", target, None, type(target)))
-            _retype(target, value)
-        elif kind == "item":  # value _MISSING: delete the item
-            try:
-                previous = target[key]
-            except (KeyError, IndexError):
-                previous = _MISSING
-            self._undo.append(("item", target, key, previous))
-            if value is not _MISSING:
-                target[key] = value
-            elif previous is not _MISSING:
-                del target[key]
-        elif kind == "cell":
-            self._undo.append(("cell", target, None, _cell_value(target)))
-            if value is _MISSING:
-                del target.cell_contents
-            else:
-                target.cell_contents = value
-        elif kind in ("dict", "contents"):
-            self._undo.append((kind, target, None, target.copy()))
-            target.clear()
-            target.update(value)
-        elif kind == "retrack":
-            _closures.retrack(target, key)
-            self._undo.append(("retrack", target, target.__code__, None))
-        elif kind == "call":
-            target()
-        elif kind == "rebase":  # best effort: an incompatible layout keeps the new one
-            previous = getattr(target, key)
-            try:
-                setattr(target, key, value)
-            except TypeError:
-                return
-            self._undo.append(("set", target, key, previous))
-
-    def rollback(self) -> None:
-        """Undo the applied edits, newest first; one that cannot be undone does not stop it."""
-        while self._undo:
-            kind, target, key, value = self._undo.pop()
-            try:
-                self._undo_one(kind, target, key, value)
-            except Exception:
-                log.exception("qtreload: could not undo a %s edit of %r", kind, target)
-
-    @staticmethod
-    def _undo_one(kind: str, target: Any, key: Any, value: Any) -> None:
-        if kind == "set":
-            setattr(target, key, value)
-        elif kind == "attr":
-            _set_class_attr(target, key, value, undo=True)
-        elif kind == "retype":
-            _retype(target, value)
-        elif kind == "item":
-            if value is _MISSING:
-                del target[key]
-            else:
-                target[key] = value
-        elif kind == "cell":
-            if value is _MISSING:
-                del target.cell_contents
-            else:
-                target.cell_contents = value
-        elif kind in ("dict", "contents"):
-            target.clear()
-            target.update(value)
-        elif kind == "retrack":
-            _closures.retrack(target, key)
-
-
 def _defines(value: Any, module: str, name: str) -> bool:
     """Is ``value`` the function or class that ``module`` defines as ``name``?"""
     return (isinstance(value, (types.FunctionType, type))
@@ -680,41 +591,6 @@ def _is_slot_of(value: Any, cls: type) -> bool:
     return isinstance(value, types.MemberDescriptorType) and value.__objclass__ is cls
 
 
-def _set_class_attr(cls: type, name: str, value: Any, undo: bool = False) -> None:
-    """Set (or with ``_MISSING`` delete) a class attribute, past Enum's member guard.
-
-    An undo goes past a metaclass that refuses it, where Python allows that.
-    """
-    enum_class = isinstance(cls, enum.EnumMeta)
-    if value is _MISSING and name not in cls.__dict__:
-        return
-    try:
-        if value is _MISSING:
-            (type.__delattr__ if enum_class else delattr)(cls, name)
-        else:
-            (type.__setattr__ if enum_class else setattr)(cls, name, value)
-    except Exception:
-        if not undo:
-            raise
-        if value is _MISSING:
-            type.__delattr__(cls, name)
-        else:
-            type.__setattr__(cls, name, value)
-
-
-def _retype(instance: Any, cls: type) -> None:
-    """Give ``instance`` the class ``cls``, past the class's own ``__setattr__``.
-
-    A frozen dataclass or attrs class refuses every attribute write through its
-    ``__setattr__``; the class of an instance is not its data. The setter used is
-    the first one not written in Python: ``object``'s, or an extension type's
-    (PySide6's objects refuse ``object.__setattr__``).
-    """
-    setter = next(s for s in (base.__dict__.get("__setattr__") for base in type(instance).__mro__)
-                  if s is not None and not isinstance(s, types.FunctionType))
-    setter(instance, "__class__", cls)
-
-
 def _can_retype(instance: Any, cls: type) -> bool:
     """Would Python let ``instance`` take the class ``cls``? (Tried on a bare instance.)"""
     kind = type(instance)
@@ -725,7 +601,7 @@ def _can_retype(instance: Any, cls: type) -> bool:
     except TypeError:
         return True  # not a plain object: the hot-swap finds out, and rolls back
     try:
-        _retype(probe, cls)
+        retype(probe, cls)
     except TypeError:
         return False
     return True

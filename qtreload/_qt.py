@@ -8,8 +8,8 @@ proxy looks the method up by name at each call, so a method replaced, renamed
 or removed by a reload never leaves Qt holding a freed function (which
 segfaults in PyQt5, and ``del`` of a connected method segfaults in PySide6:
 docs/binding-facts.md, F1). Every slot made here has the fixed shape of
-``_trim.fixed_arity``, so that PySide, which counts a slot's parameters once
-at connect time, passes all of a signal's arguments, as PyQt does (F2).
+``_trim.fixed_arity`` on PySide, which counts a slot's parameters once at
+connect time, so that it passes all of a signal's arguments, as PyQt does (F2).
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from typing import Any
 from ._compat import (
     BINDING,
     BINDINGS,
+    COUNTS_SLOT_PARAMETERS,
     PYSIDE,
     SLOT_METADATA,
     BoundSignal,
@@ -38,7 +39,11 @@ from ._compat import (
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
 from ._hotswap import PARTIAL, stand_ins
-from ._trim import fixed_arity
+from ._trim import any_arity, fixed_arity
+
+#: Makes the Python functions qtreload connects: PySide passes a function as many
+#: arguments as it has parameters, so there they have a fixed shape (F2).
+slot_function = fixed_arity if COUNTS_SLOT_PARAMETERS else any_arity
 
 log = logging.getLogger("qtreload")
 
@@ -93,7 +98,7 @@ class MethodProxy(QObject):
         return _call(method, args, _NO_KWARGS)
 
     # The connected slot, a method so that Qt runs it in the proxy's thread.
-    call = fixed_arity(lambda _, args, kwargs: args[0].dispatch(args[1:]), None)
+    call = slot_function(lambda _, args, kwargs: args[0].dispatch(args[1:]), None)
     call.__name__ = call.__qualname__ = "call"  # PySide finds a connected method by name
 
 
@@ -104,7 +109,7 @@ def _call_current(get: Getter, args: tuple, kwargs: dict) -> Any:
 
 def _checked(get: Getter, name: str) -> Callable:
     """A slot that runs the stale check, then the handler's current code, trimmed."""
-    slot = fixed_arity(_call_current, get)
+    slot = slot_function(_call_current, get)
     slot.__name__ = slot.__qualname__ = name
     return slot
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._default import reloader
 from ._engine import disabled_by_environment
-from ._trim import fixed_arity
+from ._qt import slot_function
 
 
 def autoreload_slot(*args: Any, name: str | None = None, result: Any = None) -> Any:
@@ -60,8 +60,8 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
 def _checked(func: Callable) -> Callable:
     """A function that runs the stale check, then ``func`` with trimmed arguments.
 
-    Its shape is fixed (``_trim.fixed_arity``), so every binding passes it all
-    the signal's arguments, whatever ``func`` takes now or after an edit. An
+    Every binding passes it all of a signal's arguments (``_qt.slot_function``),
+    whatever ``func`` takes now or after an edit. An
     ``async def`` gets an ``async def`` wrapper: ``inspect.iscoroutinefunction``
     and frameworks that look at it (blinker's ``send_async``, qasync) see it as one.
     """
@@ -73,4 +73,4 @@ def _checked(func: Callable) -> Callable:
             return await call(func, args, kwargs)
 
         return autoreload_wrapper
-    return functools.wraps(func)(fixed_arity(reloader.call, func))
+    return functools.wraps(func)(slot_function(reloader.call, func))

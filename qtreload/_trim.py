@@ -50,9 +50,22 @@ def fixed_arity(call: Callable[[Any, tuple, dict], Any], target: Any) -> Callabl
     """
     def slot(a0=_NO, a1=_NO, a2=_NO, a3=_NO, a4=_NO, a5=_NO, a6=_NO, a7=_NO, a8=_NO, a9=_NO,
              **kwargs):
+        if a0 is _NO:
+            return call(target, (), kwargs)
+        if a1 is _NO:
+            return call(target, (a0,), kwargs)
         args = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)
         if a9 is _NO:
             args = args[:args.index(_NO)]
+        return call(target, args, kwargs)
+
+    return slot
+
+
+def any_arity(call: Callable[[Any, tuple, dict], Any], target: Any) -> Callable[..., Any]:
+    """``f(*args, **kwargs)`` that calls ``call(target, args, kwargs)``: for PyQt, which
+    passes a slot every argument (cheaper than :func:`fixed_arity`)."""
+    def slot(*args: Any, **kwargs: Any) -> Any:
         return call(target, args, kwargs)
 
     return slot
