@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import big_module_source, record, write_file
+from _common import big_module_source, profile_summary, record, write_file
 
 HERE = Path(__file__).resolve().parent
 
@@ -145,8 +145,17 @@ def saves(p: dict) -> dict:
     label = {"qtreload": "qtreload.check()", "ipython": "IPython %autoreload 2"}[tool]
     row = record("e", label, {"defs": defs, "kind": kind}, "ms", times, tool=tool, stale=stale,
                  fast=fast, top_level_runs=len(qb_runs.RUNS))
+    profiles = {}
+    if p.get("profile"):
+        _save(path, _variant(defs, kind, repeat + 2))
+        profiles[f"e: {SAVE_LABELS[kind]}, {label}, {defs} defs"] = profile_summary(
+            runner.reload, limit=14)
     shutil.rmtree(root, ignore_errors=True)
-    return {"rows": [row], "profiles": {}, "info": {}}
+    return {"rows": [row], "profiles": profiles, "info": {}}
+
+
+SAVE_LABELS = {"body": "a function body", "module": "a module-level constant",
+               "comment": "a comment line at the top"}
 
 
 # -- (f) one method of a big class ---------------------------------------------------------
@@ -182,8 +191,13 @@ def bigclass(p: dict) -> dict:
     label = {"qtreload": "qtreload.check()", "ipython": "IPython %autoreload 2"}[tool]
     row = record("f", label, {"methods": methods, "lines": lines}, "ms", times, tool=tool,
                  stale=stale)
+    profiles = {}
+    if p.get("profile"):
+        _save(path, _big_class(methods, 999))
+        profiles[f"f: one-method edit, {label}, {lines} lines"] = profile_summary(
+            runner.reload, limit=14)
     shutil.rmtree(root, ignore_errors=True)
-    return {"rows": [row], "profiles": {}, "info": {}}
+    return {"rows": [row], "profiles": profiles, "info": {}}
 
 
 # -- (g) start-up ------------------------------------------------------------------------

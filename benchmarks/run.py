@@ -98,11 +98,14 @@ def save_jobs(config: dict, only: set[str]) -> list[tuple[str, str, dict, bool]]
         for defs in e["defs"]:
             for kind in e["kinds"]:
                 for tool in tools:
+                    profile = tool == "qtreload" and defs == EDIT_TARGET_DEFS
                     out.append(("e", "saves", {"tool": tool, "defs": defs, "kind": kind,
-                                               "repeat": e["repeat"]}, False))
+                                               "repeat": e["repeat"], "profile": profile},
+                                False))
     if "f" in only:
         for tool in tools:
-            out.append(("f", "bigclass", dict(config["f"], tool=tool), False))
+            out.append(("f", "bigclass", dict(config["f"], tool=tool,
+                                              profile=tool == "qtreload"), False))
     if "g" in only:
         out.append(("g", "startup", config["g"], False))
     if "h" in only:
@@ -586,7 +589,7 @@ def _versions(letter: str, params: dict,
               baseline: tuple[str, Path] | None) -> list[tuple[str, Path]]:
     """(label suffix, qtreload root) for each code a job runs on."""
     now = [("", Path(QTRELOAD_ROOT))]
-    if baseline is None or letter not in "befgh" or params.get("tool", "qtreload") != "qtreload":
+    if baseline is None or letter not in "abdefgh" or params.get("tool", "qtreload") != "qtreload":
         return now
     sha, root = baseline
     return now + [(f" [before: {sha[:7]}]", root)]
@@ -644,7 +647,7 @@ def run_all(args: argparse.Namespace, config: dict, only: set[str], commit: str 
             row["code"] = "before" if suffix else "now"
             row["info"] = dict(result.get("info", {}), other_load_cores=busy)
         rows += result["rows"]
-        profiles.update(result.get("profiles", {}))
+        profiles.update({k + suffix: v for k, v in result.get("profiles", {}).items()})
     rows = apply_targets(rows)
     elapsed = time.time() - started
 

@@ -12,7 +12,6 @@ import dataclasses
 import importlib.abc
 import logging
 import os
-import stat
 import sys
 import threading
 import time
@@ -28,13 +27,11 @@ from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._tracebacks import user_exc_info
 from ._transaction import KeepRule, ReloadPolicy, ReloadTransaction
 from ._trim import call_trimmed
-from ._watch import MAIN_NAMES, OPT_OUT_MARKER, WatchConfig, WatchedModule, fingerprint, read_source
+from ._watch import WatchedModule, WatchList
 
 log = logging.getLogger("qtreload")
 
 _get_ident = threading.get_ident
-
-_EMPTY = fingerprint(b"")
 
 #: Seconds a reloaded module's top-level code may run before it is interrupted and
 #: the reload fails (``qtreload.configure(time_limit=...)``; 0 or None: no limit).
@@ -91,10 +88,12 @@ class _ImportSpy(importlib.abc.MetaPathFinder):
 
 
 class Reloader:
-    """Watches modules, detects stale ones, and reloads them in one transaction."""
+    """Detects stale modules (its :class:`WatchList` keeps the watched ones) and reloads
+    them in one transaction."""
 
     def __init__(self, detector: str = "auto") -> None:
-        self.config = WatchConfig()
+        self._watchlist = WatchList()
+        self.config = self._watchlist.config
         self.rules: list[ClassRule] = []
         self.member_rules: list[MemberRule] = []
         self.keep_rules: list[KeepRule] = []
@@ -116,13 +115,6 @@ class Reloader:
         self._detector: ChangeDetector | None = None
         self._pending: Callable[[], bool] = lambda: False
         self._lock = threading.RLock()
-        self._modules: dict[str, WatchedModule] = {}
-        self._by_path: dict[str, list[str]] = {}
-        self._ignored: set[str] = set()
-        self._compiled: dict[str, ModuleInfo] = {}
-        self._parked: dict[str, WatchedModule] = {}  # excluded by configure(), kept for later
-        self._commits = 0  # modules committed so far
-        self._committed: dict[str, int] = {}  # module -> the count when it last committed
         # Per thread: [depth of wrapped calls running]. A reload waits for the
         # other threads' calls; the thread-local one-item list keeps the hot path cheap.
         self._local = threading.local()
@@ -135,9 +127,6 @@ class Reloader:
         self._gate = False  # enabled and checking before calls: one read on the hot path
         self._busy = False
         self._new_imports = True
-        self._imported: set[str] | None = None  # to look at in the next sync; None: all
-        self._known: set[str] = set()  # the sys.modules names the last syncs looked at
-        self._news = False  # a sync found a module whose file differs from what it runs
 
     # -- switching ------------------------------------------------------------
 
@@ -151,8 +140,7 @@ class Reloader:
             if self._detector is None:
                 self._detector = make_detector(self._detector_kind)
                 self._pending = self._detector.pending
-                for path in self._by_path:
-                    self._detector.watch(path)
+                self._watchlist.attach(self._detector)
             _loader.install_import_hook(self)
             if self._spy not in sys.meta_path:
                 sys.meta_path.insert(0, self._spy)
@@ -177,11 +165,7 @@ class Reloader:
                 self._detector.close()
             self._detector = None
             self._pending = lambda: False
-            self._modules.clear()
-            self._by_path.clear()
-            self._ignored.clear()
-            self._parked.clear()
-            self._compiled.clear()
+            self._watchlist.clear()
 
     def configure(self, roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
                   exclude: Iterable[str] | None = None) -> None:
@@ -198,26 +182,7 @@ class Reloader:
             if not os.path.isdir(root):
                 raise ValueError(f"qtreload.configure: root {root!r} is not an existing folder")
         with self._lock:
-            if roots is not None:
-                self.config.roots = roots
-            if include is not None:
-                self.config.include = list(include)
-            if exclude is not None:
-                self.config.exclude = list(exclude)
-            for name in list(self._modules):
-                module = sys.modules.get(name)
-                if module is None or self.config.source_path(name, module) is None:
-                    self._parked[name] = self._modules[name]
-                    self._forget(name)
-            for name, record in list(self._parked.items()):
-                module = sys.modules.get(name)
-                if not record.runs_in(module):
-                    del self._parked[name]  # gone, or imported anew: starts afresh
-                elif self.config.source_path(name, module) == record.path:
-                    del self._parked[name]
-                    self._watch_record(record)
-                    self._news |= self._read(record)  # edited while it was not watched?
-            self._ignored.clear()
+            self._watchlist.configure(roots, include, exclude)
             self._sync()
 
     # -- the stale check ------------------------------------------------------
@@ -316,14 +281,14 @@ class Reloader:
         try:
             if self._new_imports:
                 self._new_imports = False
-                names, self._imported = self._imported, set()
-                self._sync_modules(names)
-            changed = self._read_changes() or self._news
-            self._news = False
+                self._watchlist.sync_imports()
+            watchlist = self._watchlist
+            changed = watchlist.read_changes() or watchlist.news
+            watchlist.news = False
             for name in forced:
-                self._force(name)
+                watchlist.force(name)
                 changed = True
-            stale = self._stale()
+            stale = watchlist.stale()
             if not changed or not stale:
                 self._deferred_since = None
                 return NOTHING
@@ -334,39 +299,15 @@ class Reloader:
             self._busy = was_busy
             self._lock.release()
 
-    def _stale(self) -> dict[WatchedModule, bytes]:
-        """The modules to reload: new content on disk, and not a known failure.
-
-        A module whose current save failed waits for its next save, so it does
-        not hold up the others; or for a change in a module its save imports
-        (saved now, committed since, or newly there): that may be what it lacked.
-        A module only saved with a failed one goes ahead at the next other save.
-        """
-        stale = {r: r.disk for r in self._modules.values() if r.disk is not None}
-        for record in [r for r in stale if not r.runs_in(sys.modules.get(r.name))]:
-            del stale[record]
-            self._forget(record.name)
-        fresh = {r.name for r in stale if r.failed is None}
-        for record in [r for r in stale if r.failed is not None]:
-            if record.blocked_by:
-                retry = bool(fresh)
-            else:
-                retry = bool(record.failed_imports & fresh) or any(
-                    self._committed.get(name, -1) > record.failed_at
-                    for name in record.failed_imports)
-            if not retry:
-                del stale[record]
-        return stale
-
     def _hand_over(self) -> bool:
         """Give the reload to the dispatcher's thread; True if this thread must not run it.
 
-        The changes read stay pending (``_news``), so the check there finds them.
+        The changes read stay pending (the watch list's ``news``), so the check there finds them.
         """
         assert self.dispatcher is not None
         if not self.dispatcher(None):
             return False
-        self._news = self._new_imports = True
+        self._watchlist.news = self._new_imports = True
         if not self._handed_over:  # else already on its way
             self._handed_over = True
             self.dispatcher(self._run_handed_over)
@@ -387,7 +328,7 @@ class Reloader:
                     self._deferred_since = now
                 if now - self._deferred_since < INFLIGHT_GRACE:
                     # Let a short call in another thread finish on one version.
-                    self._news = self._new_imports = True
+                    self._watchlist.news = self._new_imports = True
                     return NOTHING
                 # A call still runs in another thread (a worker loop): it keeps its
                 # own frame's code; keep it off the interpreter while namespaces
@@ -406,36 +347,14 @@ class Reloader:
         """Reload ``stale`` as one transaction; note what failed, and what waits and why."""
         report = self._transaction(stale)
         if report.ok:
-            for name in report.reloaded:
-                self._commits += 1
-                self._committed[name] = self._commits
-                if vars(sys.modules[name]).get(OPT_OUT_MARKER, True) is False:
-                    self._forget(name)  # the save opted it out: no longer watched
-                    self._ignored.add(name)
+            self._watchlist.committed(report.reloaded)
         else:
-            culprits = {failure.module: failure.message for failure in report.failures}
-            for record, source in stale.items():
-                if record.name in culprits:
-                    record.fail(source, culprits[record.name], self._commits)
-                else:
-                    record.fail(source, "", self._commits, frozenset(culprits))
+            self._watchlist.failed(stale, {f.module: f.message for f in report.failures})
         return dataclasses.replace(report, waiting=self.waiting())
 
     def waiting(self) -> dict[str, str]:
         """Watched modules whose save on disk is not running, and why (for reports and UIs)."""
-        waiting = {}
-        for record in self._modules.values():
-            if record.disk is None or record.failed is None:
-                continue
-            if record.blocked_by:
-                waiting[record.name] = (
-                    f"saved with {', '.join(sorted(record.blocked_by))}, whose save failed; "
-                    "goes ahead at the next save")
-            else:
-                waiting[record.name] = (
-                    f"its save failed ({record.error}); waiting for its next save or a "
-                    "change in a module it imports")
-        return waiting
+        return self._watchlist.waiting()
 
     def _transaction(self, stale: dict[WatchedModule, bytes]) -> ReloadReport:
         """Run the reload; an error in qtreload itself fails it like a bad save would.
@@ -447,7 +366,7 @@ class Reloader:
             policy = ReloadPolicy(tuple(self.rules), tuple(self.member_rules),
                                   tuple(self.keep_rules), tuple(self.registry_rules),
                                   self.time_limit)
-            return ReloadTransaction(stale, self._modules, policy).run()
+            return ReloadTransaction(stale, self._watchlist.records, policy).run()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
@@ -479,164 +398,33 @@ class Reloader:
             except Exception:
                 log.exception("qtreload: reload listener failed (ignored)")
 
-    def _read_changes(self) -> bool:
-        """Read changed files; True if any holds content not yet tried."""
-        if self._detector is None or not self._detector.pending():
-            return False
-        news = False
-        for path in self._detector.drain():
-            for name in list(self._by_path.get(path, ())):
-                if self._modules[name].runs_in(sys.modules.get(name)):
-                    news |= self._read(self._modules[name])
-                else:
-                    self._forget(name)  # removed from sys.modules since the last sync
-        return news
-
-    def _read(self, record: WatchedModule) -> bool:
-        """Read ``record``'s file; True if it holds content not yet tried."""
-        source = read_source(record.path)
-        if source is None or (not source and record.fingerprint != _EMPTY):
-            # Gone, or caught half-way through an in-place save (truncated, not
-            # yet written): not a new version of the module.
-            if not record.deleted:
-                record.deleted = True
-                what = ("is empty (a save in progress?)" if source is not None
-                        else _unreadable(record.path))
-                log.warning("qtreload: %s %s; %s keeps running its last good code",
-                            record.path, what, record.name)
-            return False
-        record.deleted = False
-        digest = fingerprint(source)
-        if digest == record.fingerprint:
-            # Back to what runs. If that undoes a failed save, modules that waited
-            # for it may go ahead now.
-            news = record.failed is not None
-            record.disk = record.failed = None
-            return news
-        record.disk = source
-        if digest == record.failed:
-            return False  # this very content failed already: reported once
-        record.failed = None
-        return True
-
-    def _force(self, name: str) -> None:
-        record = self._modules.get(name)
-        if record is None:
-            raise ValueError(f"qtreload: {name!r} is not a watched module")
-        self._read(record)
-        record.failed = None  # asked for: try it again
-        if record.disk is None and not record.deleted:
-            record.disk = read_source(record.path)
-
     # -- the watch list -------------------------------------------------------
 
     def is_watched(self, name: str, path: str) -> bool:
         """Import hook: is the module ``name`` being imported from ``path`` one we watch?"""
-        return self.enabled and name not in MAIN_NAMES and self.config.source_path(
-            name, types.SimpleNamespace(__file__=path)) is not None
+        return self.enabled and self._watchlist.accepts(name, path)
 
     def on_compiled(self, name: str, info: ModuleInfo) -> None:
         """Import hook: ``name`` is about to run the code compiled from ``info.source``."""
-        self._compiled[name] = info
+        self._watchlist.on_compiled(name, info)
         self.note_import(name)
 
     def note_import(self, name: str) -> None:
         """An import of ``name`` started: the next check looks at that module only."""
-        names = self._imported
-        if names is not None:
-            names.add(name)
+        self._watchlist.note_import(name)
         self._new_imports = True
 
     def _sync(self) -> None:
         """Sync outside a check; the next check picks up what the sync found."""
-        self._sync_modules()
-        if self._news:
+        self._watchlist.sync()
+        if self._watchlist.news:
             self._new_imports = True  # the check's fast path must look
-
-    def _sync_modules(self, names: set[str] | None = None) -> None:
-        """Watch modules imported since the last check; forget removed ones.
-
-        ``names``: only those modules (the imports seen since the last sync), so
-        an import costs the same whatever the number of watched modules; None:
-        all of ``sys.modules``. Sets ``_news`` if a newly watched module's file
-        already differs from what it runs.
-        """
-        if names is None:
-            modules: dict[str, types.ModuleType | None] = dict(sys.modules)
-            for name, record in list(self._modules.items()):
-                if not record.runs_in(modules.get(name)):
-                    self._forget(name)  # gone, or re-imported: another module object
-            self._known = set(modules)
-        else:
-            # Also what entered sys.modules without an import the spy saw
-            # (``sys.modules[name] = module_from_spec(...)``): a set difference in C.
-            self._known &= sys.modules.keys()
-            names = names | (sys.modules.keys() - self._known)
-            self._known |= names
-            modules = {name: sys.modules.get(name) for name in names}
-            for name, module in modules.items():
-                known = self._modules.get(name)
-                if module is None and self._imported is not None:
-                    self._imported.add(name)  # still importing: look again next time
-                elif known is not None and not known.runs_in(module):
-                    self._forget(name)  # re-imported: another module object
-        for name, module in modules.items():
-            if name in self._modules or name in self._ignored or module is None:
-                continue
-            path = self.config.source_path(name, module)
-            if path is None:
-                self._ignored.add(name)
-                continue
-            if self._detector is not None:
-                self._detector.watch(path)
-            info = self._compiled.pop(name, None)
-            source = info.source if info is not None else None
-            disk = read_source(path)
-            runs = source or disk
-            if runs is None:
-                continue
-            record = WatchedModule.from_source(name, module, path, runs, info)
-            self._watch_record(record)
-            if source is not None and disk is not None:
-                self._news |= self._read(record)  # edited between import and now?
-            self._commits += 1  # newly there: a failed save that imports it may work now
-            self._committed[name] = self._commits
-            self._news |= any(name in r.failed_imports for r in self._modules.values()
-                              if r.failed is not None)
-        self._compiled.clear()
-
-    def _watch_record(self, record: WatchedModule) -> None:
-        self._modules[record.name] = record
-        self._by_path.setdefault(record.path, []).append(record.name)
-        if self._detector is not None:
-            self._detector.watch(record.path)
-
-    def _forget(self, name: str) -> None:
-        record = self._modules.pop(name)
-        names = self._by_path.get(record.path, [])
-        if name in names:
-            names.remove(name)
-        if not names:
-            self._by_path.pop(record.path, None)
-            if self._detector is not None:
-                self._detector.unwatch(record.path)
 
     def watched(self) -> dict[str, WatchedModule]:
         """The watched modules by name (a copy); syncs with ``sys.modules`` first."""
         with self._lock:
             self._sync()
-            return dict(self._modules)
-
-
-def _unreadable(path: str) -> str:
-    """Why the file at ``path`` gave no source: deleted, or not a regular file."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return "was deleted"
-    if not stat.S_ISREG(mode):
-        return "is not a regular file (a FIFO, socket or device?): skipped"
-    return "cannot be read"
+            return dict(self._watchlist.records)
 
 
 def _listed(what: str, values: Iterable[Any] | None) -> list[str] | None:

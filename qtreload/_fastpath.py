@@ -71,22 +71,21 @@ def find_chunk(old: ModuleInfo | None, new: ModuleInfo,
     """
     if old is None or old.future_flags != new.future_flags:
         return None
-    old_keys = [s.key for s in old.statements]
-    new_keys = [s.key for s in new.statements]
-    shortest = min(len(old_keys), len(new_keys))
-    # Unchanged before the change: same text at the same place; after: same text.
-    first = common_prefix([(s.start, s.key) for s in old.statements],
-                          [(s.start, s.key) for s in new.statements], shortest)
-    suffix = common_prefix(old_keys[::-1], new_keys[::-1], shortest - first)
-    old_changed = old.statements[first:len(old_keys) - suffix]
-    last = len(new_keys) - suffix
+    shortest = min(len(old.statements), len(new.statements))
+    # Unchanged before the change: the very statements (recompile re-uses them as
+    # they are, and equal ones compare equal too); after: the same text.
+    first = common_prefix(old.statements, new.statements, shortest)
+    suffix = common_prefix([s.key for s in old.statements[first:]][::-1],
+                           [s.key for s in new.statements[first:]][::-1], shortest - first)
+    old_changed = old.statements[first:len(old.statements) - suffix]
+    last = len(new.statements) - suffix
     if not old_changed and first == last and old.source == new.source:
         return None  # nothing changed
     if any(s.kind not in DEFINITION_KINDS for s in (*old_changed, *new.statements[first:last])):
         return None
     # The moved statements after the change: definitions run again (new line
     # numbers); others hold no code that outlives their run.
-    moved = [i for i in range(last, len(new_keys))
+    moved = [i for i in range(last, len(new.statements))
              if new.statements[i].start != old.statements[i - last + first
                                                           + len(old_changed)].start]
     for index in moved:
@@ -123,6 +122,8 @@ def _subclasses_unaffected(statements: tuple[Statement, ...], run: list[int],
     methods (``__init_subclass__``, a dataclass base's fields and defaults, a
     decorator): then the full run decides.
     """
+    if all(statements[index].kind != "class" for index in run):
+        return True
     chosen = set(run)
     users: set[str] = set()
     for index, statement in enumerate(statements):
@@ -173,10 +174,19 @@ def _behaves_as_full_run(info: ModuleInfo, run: list[int], removed: frozenset[st
     """
     statements = info.statements
     global_names = info.global_names
+    # The names the chunk binds, removes or reads: only those matter below.
+    touched = removed.union(*(statements[i].binds | statements[i].loads | statements[i].bases
+                              | statements[i].quiet for i in run))
     bound_at: dict[str, list[int]] = {}
     read_by: dict[str, set[int]] = {}
     used: set[str] = set()  # read in any way while running (as a base, in an annotation)
     for index, statement in enumerate(statements):
+        imports_all = statement.kind not in DEFINITION_KINDS and any(
+            name.startswith(STAR) for name in statement.binds)
+        if (not imports_all and statement.binds.isdisjoint(touched)
+                and statement.loads.isdisjoint(touched) and statement.bases.isdisjoint(touched)
+                and statement.quiet.isdisjoint(touched)):
+            continue  # nothing to do with the chunk
         for bound in statement.binds:
             bound_at.setdefault(bound, []).append(index)
         for read in statement.loads:
@@ -184,8 +194,6 @@ def _behaves_as_full_run(info: ModuleInfo, run: list[int], removed: frozenset[st
         used |= statement.bases | statement.quiet
     # An ``import *`` after the change runs again in the full run: it must not
     # rebind, nor give, a name the chunk binds, removes or reads.
-    touched = removed.union(*(statements[i].binds | statements[i].loads | statements[i].bases
-                              | statements[i].quiet for i in run))
     for star in [name for name in bound_at if name.startswith(STAR)]:
         if any(index >= first for index in bound_at[star]):
             names = star_names(star[len(STAR):])

@@ -21,6 +21,7 @@ import logging
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from . import _closures
@@ -53,7 +54,7 @@ MemberRule = Callable[[type, type, str], bool]
 
 log = logging.getLogger("qtreload")
 
-#: For :meth:`HotSwap.plan_rebind`: a name that is not bound.
+#: For :class:`Rebind`: a name that is not bound.
 ABSENT = MISSING
 # ``_abc_impl`` holds an ABC's registered virtual subclasses: the live one is kept.
 _SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__",
@@ -161,6 +162,37 @@ def _code_name(code: types.CodeType) -> str:
     return getattr(code, "co_qualname", code.co_name)
 
 
+@dataclass
+class ModuleChange:
+    """One module of the reload, as the hot-swap plans it."""
+
+    name: str
+    old_ns: dict  # its namespace before the run (a copy)
+    namespace: dict  # its namespace now (after the run)
+    removed: dict  # definitions earlier saves removed (revived if they come back)
+    #: The top-level code objects (or the module code) that ran before and now, to
+    #: re-code live closures; ``old_code`` None when qtreload did not compile it.
+    old_code: Any
+    new_code: Any
+    names: Iterable[str] | None  # the only names the run can have changed (None: any)
+    changed: dict  # the part of ``namespace`` the run can have changed
+
+
+@dataclass
+class Rebind:
+    """``from module import name`` in a module that did not re-run: ``namespace[name]``.
+
+    ``old`` and ``new``: what ``module`` exported before and now; either may be
+    :data:`ABSENT`.
+    """
+
+    module: str
+    namespace: dict
+    name: str
+    old: Any
+    new: Any
+
+
 class HotSwap:
     """Plans and applies the hot-swap of one reload transaction."""
 
@@ -185,6 +217,23 @@ class HotSwap:
 
     # -- planning -------------------------------------------------------------
 
+    def plan(self, changes: list[ModuleChange], rebinds: Iterable[Rebind]) -> None:
+        """Plan the whole hot-swap: pure, may raise, changes nothing.
+
+        ``changes``: the reloaded modules, in the order they finished running;
+        ``rebinds``: the names other modules imported from them (read last).
+        """
+        for change in changes:
+            self._pair_module(change.name, change.old_ns, change.namespace, change.removed)
+        self._check_classes()
+        for change in changes:
+            self._plan_module(change.name, change.namespace, change.old_ns, change.removed,
+                              change.old_code, change.new_code, change.names)
+        self._plan_new_functions(change.changed for change in changes)
+        for rebind in rebinds:
+            self._plan_rebind(rebind.module, rebind.namespace, rebind.name, rebind.old,
+                              rebind.new)
+
     def mapped(self, value: Any) -> Any:
         """The object ``value`` stands for after the swap (the old one, if paired)."""
         return self._old_for_new.get(id(value), value)
@@ -196,7 +245,7 @@ class HotSwap:
         self._old_for_new[id(new)] = old
         self._hold.append(new)
 
-    def pair_module(self, module: str, old_ns: dict, new_ns: dict, removed: dict) -> None:
+    def _pair_module(self, module: str, old_ns: dict, new_ns: dict, removed: dict) -> None:
         """Pair the old and new top-level definitions of ``module`` by qualified name.
 
         ``removed`` holds definitions earlier saves removed: one that comes back
@@ -245,7 +294,7 @@ class HotSwap:
             if hasattr(old, "cache_clear"):
                 self._edit("call", old.cache_clear, None, None)
 
-    def check_classes(self) -> None:
+    def _check_classes(self) -> None:
         """Apply the class rules; a fatal reason unpairs the class (and its dependents).
 
         An unpaired new class is what new code gets; it is rebased onto the live
@@ -291,7 +340,7 @@ class HotSwap:
     def _warn(self, module: str, qualname: str, reason: str, restart: bool = True) -> None:
         self.warnings.append(ReloadWarning(module, qualname, reason, restart))
 
-    def plan_module(self, module: str, namespace: dict, old_ns: dict, removed: dict,
+    def _plan_module(self, module: str, namespace: dict, old_ns: dict, removed: dict,
                     old_code: Any, new_code: Any, names: Iterable[str] | None = None) -> None:
         """Plan every edit for ``module`` (call after all modules are paired).
 
@@ -327,7 +376,7 @@ class HotSwap:
         if old_code is not None:
             self._plan_live_closures(module, old_code, new_code)
 
-    def plan_new_functions(self, namespaces: Iterable[dict]) -> None:
+    def _plan_new_functions(self, namespaces: Iterable[dict]) -> None:
         """Point the closure cells of surviving new functions at the old objects."""
         seen: set[int] = set()
         for namespace in namespaces:
@@ -526,7 +575,7 @@ class HotSwap:
         if mapped is not value:
             self._edit("item", namespace, name, mapped)
 
-    def plan_rebind(self, module: str, namespace: dict, name: str, old_value: Any,
+    def _plan_rebind(self, module: str, namespace: dict, name: str, old_value: Any,
                     new_value: Any) -> None:
         """Rebind ``namespace[name]`` (``from module import name``) if it holds ``old_value``.
 

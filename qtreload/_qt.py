@@ -69,7 +69,8 @@ class MethodProxy(QObject):
         self.key = handler_key(method)
         self._reported = False
         by_name = looked_up_by_name(method)
-        self._name = self.method_name if by_name else None
+        #: The name the receiver's method is looked up by (None: a hand-made method).
+        self.lookup_name = self.method_name if by_name else None
         self._func = None if by_name else method.__func__  # held: never freed under Qt
         # A weak ref is cheaper than parent(); parent() covers a receiver whose
         # Python wrapper was collected while Qt kept the object.
@@ -176,7 +177,7 @@ def _candidates(handler: Any) -> Iterator[Callable]:
     if _qobject_method(handler):
         name = getattr(handler, "__name__", None)
         for proxy in handler.__self__.findChildren(MethodProxy):
-            if proxy.key == key or (proxy._name is not None and proxy._name == name):
+            if proxy.key == key or (proxy.lookup_name is not None and proxy.lookup_name == name):
                 yield proxy.call
         return
     for ref in list(_slots.get(key, ())):

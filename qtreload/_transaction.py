@@ -17,13 +17,13 @@ import functools
 import importlib.util
 import sys
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
-from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule, RegistryRule
+from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule, ModuleChange, Rebind, RegistryRule
 from ._imports import FromImport, imports_seen, public_names, reload_order
 from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
@@ -213,23 +213,24 @@ class ReloadTransaction:
 
     def _plan(self, order: list[str]) -> HotSwap:
         swap = HotSwap(self._policy.class_rules, self._policy.member_rules)
-        steps = [self._steps[name] for name in order]
-        for step in steps:
-            swap.pair_module(step.record.name, step.snapshot, step.namespace,
-                             step.record.removed)
-        swap.check_classes()
-        for step in steps:
-            old_info, names = step.record.info, None
-            old_codes: list[types.CodeType] | None
-            if step.fast is not None:
-                old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
-                names = step.fast.names  # the fast path changed no other name
-            else:
-                old_codes = old_info.codes() if old_info is not None else None
-                new_codes = step.info.codes() if step.info is not None else []
-            swap.plan_module(step.record.name, step.namespace, step.snapshot,
-                             step.record.removed, old_codes, new_codes, names)
-        swap.plan_new_functions(self._changed_values(step) for step in steps)
+        swap.plan([self._change(self._steps[name]) for name in order], self._rebinds())
+        return swap
+
+    def _change(self, step: _Step) -> ModuleChange:
+        """What the hot-swap needs to know about ``step``'s run."""
+        old_info, names = step.record.info, None
+        old_codes: list[types.CodeType] | None
+        if step.fast is not None:
+            old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
+            names = step.fast.names  # the fast path changed no other name
+        else:
+            old_codes = old_info.codes() if old_info is not None else None
+            new_codes = step.info.codes() if step.info is not None else []
+        return ModuleChange(step.record.name, step.snapshot, step.namespace, step.record.removed,
+                            old_codes, new_codes, names, self._changed_values(step))
+
+    def _rebinds(self) -> Iterator[Rebind]:
+        """The names modules that did not re-run imported from the reloaded ones."""
         for imported, importer in self._from_imports():
             step = self._steps[imported.module]
             namespace = getattr(sys.modules.get(importer), "__dict__", None)
@@ -240,13 +241,12 @@ class ReloadTransaction:
                 old = _exported(step.snapshot)
                 new = _exported(step.namespace)
                 for name in {**old, **new}:
-                    swap.plan_rebind(imported.module, namespace, name,
-                                     old.get(name, ABSENT), new.get(name, ABSENT))
+                    yield Rebind(imported.module, namespace, name,
+                                 old.get(name, ABSENT), new.get(name, ABSENT))
             # A name the module no longer defines stays as the importer has it.
             elif imported.name in step.snapshot and imported.name in step.namespace:
-                swap.plan_rebind(imported.module, namespace, imported.alias,
-                                 step.snapshot[imported.name], step.namespace[imported.name])
-        return swap
+                yield Rebind(imported.module, namespace, imported.alias,
+                             step.snapshot[imported.name], step.namespace[imported.name])
 
     @staticmethod
     def _changed_values(step: _Step) -> dict:

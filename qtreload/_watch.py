@@ -1,19 +1,26 @@
-"""Which modules are watched, and what qtreload knows about each one."""
+"""Which modules are watched, and what qtreload knows about each one (the watch list)."""
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import logging
 import os
 import stat
 import sys
 import sysconfig
 import types
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._compiler import ModuleInfo
 from ._imports import ModuleImports, scan_imports
+
+if TYPE_CHECKING:
+    from ._detector import ChangeDetector
+
+log = logging.getLogger("qtreload")
 
 #: A module that sets ``__qtreload__ = False`` at top level is never watched.
 OPT_OUT_MARKER = "__qtreload__"
@@ -159,3 +166,287 @@ class WatchedModule:
         self.failed, self.error, self.failed_at = fingerprint(source), error, commits
         self.failed_imports = scan_imports(source, self.name, self.is_package).modules
         self.blocked_by = blocked_by
+
+
+_EMPTY = fingerprint(b"")
+
+
+class WatchList:
+    """The watched modules: which ones, their files, and the saves waiting on disk.
+
+    It follows ``sys.modules`` (:meth:`sync`), reads the files the detector
+    reports, and says which modules are stale. The reloader calls it under its
+    lock, except :meth:`note_import` and :meth:`on_compiled` (from any import).
+    """
+
+    def __init__(self) -> None:
+        self.config = WatchConfig()
+        #: Told which files to watch, once the reloader made it (enabled).
+        self.detector: ChangeDetector | None = None
+        #: The watched modules by name.
+        self.records: dict[str, WatchedModule] = {}
+        self._by_path: dict[str, list[str]] = {}
+        self._ignored: set[str] = set()
+        self._compiled: dict[str, ModuleInfo] = {}
+        self._parked: dict[str, WatchedModule] = {}  # excluded by configure(), kept for later
+        self._commits = 0  # modules committed so far
+        self._committed: dict[str, int] = {}  # module -> the count when it last committed
+        self._imported: set[str] | None = None  # to look at in the next sync; None: all
+        self._known: set[str] = set()  # the sys.modules names the last syncs looked at
+        #: A sync or read found content not yet tried (a module whose file differs
+        #: from what it runs).
+        self.news = False
+
+    def attach(self, detector: ChangeDetector) -> None:
+        """From now on, ``detector`` watches the files of the watched modules."""
+        self.detector = detector
+        for path in self._by_path:
+            detector.watch(path)
+
+    def clear(self) -> None:
+        """Forget everything watched, and the detector."""
+        self.detector = None
+        self.records.clear()
+        self._by_path.clear()
+        self._ignored.clear()
+        self._parked.clear()
+        self._compiled.clear()
+
+    def configure(self, roots: list[str] | None, include: list[str] | None,
+                  exclude: list[str] | None) -> None:
+        """Change the configuration; modules it no longer watches are parked for later.
+
+        The caller syncs next, to watch what it now includes.
+        """
+        if roots is not None:
+            self.config.roots = roots
+        if include is not None:
+            self.config.include = list(include)
+        if exclude is not None:
+            self.config.exclude = list(exclude)
+        for name in list(self.records):
+            module = sys.modules.get(name)
+            if module is None or self.config.source_path(name, module) is None:
+                self._parked[name] = self.records[name]
+                self._forget(name)
+        for name, record in list(self._parked.items()):
+            module = sys.modules.get(name)
+            if not record.runs_in(module):
+                del self._parked[name]  # gone, or imported anew: starts afresh
+            elif self.config.source_path(name, module) == record.path:
+                del self._parked[name]
+                self._watch_record(record)
+                self.news |= self._read(record)  # edited while it was not watched?
+        self._ignored.clear()
+
+    # -- following sys.modules ------------------------------------------------
+
+    def accepts(self, name: str, path: str) -> bool:
+        """Is the module ``name`` being imported from ``path`` one to watch?"""
+        return name not in MAIN_NAMES and self.config.source_path(
+            name, types.SimpleNamespace(__file__=path)) is not None
+
+    def on_compiled(self, name: str, info: ModuleInfo) -> None:
+        """``name`` is about to run the code compiled from ``info.source``."""
+        self._compiled[name] = info
+
+    def note_import(self, name: str) -> None:
+        """An import of ``name`` started: the next sync of imports looks at that module."""
+        names = self._imported
+        if names is not None:
+            names.add(name)
+
+    def sync_imports(self) -> None:
+        """Sync the modules imported since the last sync of imports."""
+        names, self._imported = self._imported, set()
+        self.sync(names)
+
+    def sync(self, names: set[str] | None = None) -> None:
+        """Watch modules imported since the last check; forget removed ones.
+
+        ``names``: only those modules (the imports seen since the last sync), so
+        an import costs the same whatever the number of watched modules; None:
+        all of ``sys.modules``. Sets :attr:`news` if a newly watched module's file
+        already differs from what it runs.
+        """
+        if names is None:
+            modules: dict[str, types.ModuleType | None] = dict(sys.modules)
+            for name, record in list(self.records.items()):
+                if not record.runs_in(modules.get(name)):
+                    self._forget(name)  # gone, or re-imported: another module object
+            self._known = set(modules)
+        else:
+            # Also what entered sys.modules without an import the spy saw
+            # (``sys.modules[name] = module_from_spec(...)``): a set difference in C.
+            self._known &= sys.modules.keys()
+            names = names | (sys.modules.keys() - self._known)
+            self._known |= names
+            modules = {name: sys.modules.get(name) for name in names}
+            for name, module in modules.items():
+                known = self.records.get(name)
+                if module is None and self._imported is not None:
+                    self._imported.add(name)  # still importing: look again next time
+                elif known is not None and not known.runs_in(module):
+                    self._forget(name)  # re-imported: another module object
+        for name, module in modules.items():
+            if name in self.records or name in self._ignored or module is None:
+                continue
+            path = self.config.source_path(name, module)
+            if path is None:
+                self._ignored.add(name)
+                continue
+            if self.detector is not None:
+                self.detector.watch(path)
+            info = self._compiled.pop(name, None)
+            source = info.source if info is not None else None
+            disk = read_source(path)
+            runs = source or disk
+            if runs is None:
+                continue
+            record = WatchedModule.from_source(name, module, path, runs, info)
+            self._watch_record(record)
+            if source is not None and disk is not None:
+                self.news |= self._read(record)  # edited between import and now?
+            self._commits += 1  # newly there: a failed save that imports it may work now
+            self._committed[name] = self._commits
+            self.news |= any(name in r.failed_imports for r in self.records.values()
+                             if r.failed is not None)
+        self._compiled.clear()
+
+    def _watch_record(self, record: WatchedModule) -> None:
+        self.records[record.name] = record
+        self._by_path.setdefault(record.path, []).append(record.name)
+        if self.detector is not None:
+            self.detector.watch(record.path)
+
+    def _forget(self, name: str) -> None:
+        record = self.records.pop(name)
+        names = self._by_path.get(record.path, [])
+        if name in names:
+            names.remove(name)
+        if not names:
+            self._by_path.pop(record.path, None)
+            if self.detector is not None:
+                self.detector.unwatch(record.path)
+
+    # -- reading the files ----------------------------------------------------
+
+    def read_changes(self) -> bool:
+        """Read changed files; True if any holds content not yet tried."""
+        if self.detector is None or not self.detector.pending():
+            return False
+        news = False
+        for path in self.detector.drain():
+            for name in list(self._by_path.get(path, ())):
+                if self.records[name].runs_in(sys.modules.get(name)):
+                    news |= self._read(self.records[name])
+                else:
+                    self._forget(name)  # removed from sys.modules since the last sync
+        return news
+
+    def _read(self, record: WatchedModule) -> bool:
+        """Read ``record``'s file; True if it holds content not yet tried."""
+        source = read_source(record.path)
+        if source is None or (not source and record.fingerprint != _EMPTY):
+            # Gone, or caught half-way through an in-place save (truncated, not
+            # yet written): not a new version of the module.
+            if not record.deleted:
+                record.deleted = True
+                what = ("is empty (a save in progress?)" if source is not None
+                        else _unreadable(record.path))
+                log.warning("qtreload: %s %s; %s keeps running its last good code",
+                            record.path, what, record.name)
+            return False
+        record.deleted = False
+        digest = fingerprint(source)
+        if digest == record.fingerprint:
+            # Back to what runs. If that undoes a failed save, modules that waited
+            # for it may go ahead now.
+            news = record.failed is not None
+            record.disk = record.failed = None
+            return news
+        record.disk = source
+        if digest == record.failed:
+            return False  # this very content failed already: reported once
+        record.failed = None
+        return True
+
+    def force(self, name: str) -> None:
+        """Make ``name`` stale (a forced reload), whether its file changed or not."""
+        record = self.records.get(name)
+        if record is None:
+            raise ValueError(f"qtreload: {name!r} is not a watched module")
+        self._read(record)
+        record.failed = None  # asked for: try it again
+        if record.disk is None and not record.deleted:
+            record.disk = read_source(record.path)
+
+    # -- what is stale --------------------------------------------------------
+
+    def stale(self) -> dict[WatchedModule, bytes]:
+        """The modules to reload: new content on disk, and not a known failure.
+
+        A module whose current save failed waits for its next save, so it does
+        not hold up the others; or for a change in a module its save imports
+        (saved now, committed since, or newly there): that may be what it lacked.
+        A module only saved with a failed one goes ahead at the next other save.
+        """
+        stale = {r: r.disk for r in self.records.values() if r.disk is not None}
+        for record in [r for r in stale if not r.runs_in(sys.modules.get(r.name))]:
+            del stale[record]
+            self._forget(record.name)
+        fresh = {r.name for r in stale if r.failed is None}
+        for record in [r for r in stale if r.failed is not None]:
+            if record.blocked_by:
+                retry = bool(fresh)
+            else:
+                retry = bool(record.failed_imports & fresh) or any(
+                    self._committed.get(name, -1) > record.failed_at
+                    for name in record.failed_imports)
+            if not retry:
+                del stale[record]
+        return stale
+
+    def committed(self, names: Iterable[str]) -> None:
+        """The modules ``names`` committed their saves."""
+        for name in names:
+            self._commits += 1
+            self._committed[name] = self._commits
+            if vars(sys.modules[name]).get(OPT_OUT_MARKER, True) is False:
+                self._forget(name)  # the save opted it out: no longer watched
+                self._ignored.add(name)
+
+    def failed(self, stale: dict[WatchedModule, bytes], culprits: dict[str, str]) -> None:
+        """The saves ``stale`` failed together: ``culprits``' with their messages."""
+        for record, source in stale.items():
+            if record.name in culprits:
+                record.fail(source, culprits[record.name], self._commits)
+            else:
+                record.fail(source, "", self._commits, frozenset(culprits))
+
+    def waiting(self) -> dict[str, str]:
+        """Watched modules whose save on disk is not running, and why (for reports and UIs)."""
+        waiting = {}
+        for record in self.records.values():
+            if record.disk is None or record.failed is None:
+                continue
+            if record.blocked_by:
+                waiting[record.name] = (
+                    f"saved with {', '.join(sorted(record.blocked_by))}, whose save failed; "
+                    "goes ahead at the next save")
+            else:
+                waiting[record.name] = (
+                    f"its save failed ({record.error}); waiting for its next save or a "
+                    "change in a module it imports")
+        return waiting
+
+
+def _unreadable(path: str) -> str:
+    """Why the file at ``path`` gave no source: deleted, or not a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "was deleted"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a FIFO, socket or device?): skipped"
+    return "cannot be read"
