@@ -71,7 +71,7 @@ def project(tmp_path: Path):
 
 # -- measurements shown after the run ----------------------------------------------
 
-_MEASUREMENTS = pytest.StashKey[list[tuple[str, str]]]()
+_MEASUREMENT = "qtreload measurement"
 
 
 @pytest.fixture
@@ -79,22 +79,28 @@ def measurements(request):
     """``measurements(text)``: lines printed in pytest's summary, under the test's name.
 
     Tables and figures (leaks, soak) go there rather than into the progress dots.
+    They travel in the test's report (``user_properties``), so they reach the
+    summary from pytest-xdist's worker processes too.
     """
-    store = request.config.stash.setdefault(_MEASUREMENTS, [])
 
     def add(text: str) -> None:
-        store.append((request.node.nodeid, text.rstrip("\n")))
+        request.node.user_properties.append((_MEASUREMENT, text.rstrip("\n")))
 
     return add
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    store = config.stash.get(_MEASUREMENTS, [])
-    if not store:
+    found = [
+        (report.nodeid, value)
+        for reports in terminalreporter.stats.values() for report in reports
+        if getattr(report, "when", None) == "call"
+        for key, value in getattr(report, "user_properties", ()) if key == _MEASUREMENT
+    ]
+    if not found:
         return
     terminalreporter.section("qtreload measurements")
     last = None
-    for nodeid, text in store:
+    for nodeid, text in found:
         if nodeid != last:
             terminalreporter.write_line(nodeid)
             last = nodeid

@@ -310,23 +310,22 @@ def test_soak_random_saves_under_events_from_two_threads(qtbot, project, measure
         except BaseException as exc:
             worker_errors.append(exc)
 
-    # Failed saves no report has followed yet. A check may wait for the long wrapped
-    # calls, so several saves can reach one check: a failed save followed by another
-    # save before any report may be replaced, or dragged into another module's
-    # failure, and never be tried (and logged) on its own.
-    unreported: list[str] = []
-    reports_at_last_save = [0]
+    # Failed saves, each with the number of reports published when it was written. A
+    # check may wait for the long wrapped calls, so several saves can reach one check:
+    # a failed save followed by another save before a check has read it may be
+    # replaced, or dragged into another module's failure, and never be tried (and
+    # logged) on its own. One report after the write does not prove a check read it:
+    # that check may have read the disk before the write (it published later). Checks
+    # run one at a time, so a second report comes from a check that began after the
+    # first one was published, hence after the write.
+    unreported: list[tuple[str, int]] = []
     superseded = collections.Counter()
 
     def save(target: str, breakage: str | None) -> None:
-        if reloads["reports"] != reports_at_last_save[0]:
-            unreported.clear()
-        for module in unreported:
-            superseded[module] += 1
+        for module, reports_then in unreported:
+            if reloads["reports"] - reports_then < 2:
+                superseded[module] += 1
         unreported.clear()
-        reports_at_last_save[0] = reloads["reports"]
-        if breakage is not None:
-            unreported.append(target)
         version = next(versions)
         extra = rng.choice(EXTRAS)
         tail = BREAKAGES[breakage] if breakage else ""
@@ -345,6 +344,7 @@ def test_soak_random_saves_under_events_from_two_threads(qtbot, project, measure
             edits["valid: starts a QThread"] += extra is THREADED
         else:
             atomic_write(project.path(f"soak_{target}"), source)
+            unreported.append((target, reloads["reports"]))
             tracker.broken[target] = True
             edits[breakage] += 1
             expected_errors[target] += 1
