@@ -331,14 +331,24 @@ def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
     return value is None and hasattr(current, SLOT_METADATA)
 
 
+#: PySide6: the ``QThread`` objects reloads dropped after they had run (kept for good).
+_ended_threads: list[Any] = []
+
+
 def qt_keep_rule(value: Any) -> str | None:
     """A running ``QThread`` a reload drops must stay alive.
 
-    Destroying one aborts the app (docs/binding-facts.md, F15).
+    Destroying one aborts the app (docs/binding-facts.md, F15). On PySide6 one
+    that ran and ended is kept too, silently: freeing it corrupted memory (the
+    soak then segfaulted at random places, F18).
     """
-    if isinstance(value, QThread) and not is_deleted(value) and value.isRunning():
+    if not isinstance(value, QThread) or is_deleted(value):
+        return None
+    if value.isRunning():
         return ("a running QThread was dropped by the reload (replaced, or made by a failed "
                 "save); it is kept alive and keeps running: destroying it would abort the app")
+    if PYSIDE and value.isFinished():
+        _ended_threads.append(value)
     return None
 
 
