@@ -9,6 +9,7 @@ detector reports a possible change or new modules were imported.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib.abc
 import logging
 import os
@@ -48,7 +49,8 @@ INFLIGHT_GRACE = 1.0
 
 #: While a reload runs with calls still in flight in other threads, the interpreter
 #: switches threads at most this often (seconds), so those calls do not run while
-#: a module's namespace is being rebuilt (unless the module's code blocks in I/O).
+#: a module's namespace is being rebuilt (unless the module's code blocks in I/O);
+#: nor does the garbage collector run meanwhile (see :meth:`Reloader._run`).
 _RELOAD_SWITCH_INTERVAL = 0.25
 
 
@@ -335,7 +337,16 @@ class Reloader:
                 # are rebuilt.
                 sys.setswitchinterval(max(switch, _RELOAD_SWITCH_INTERVAL))
             self._deferred_since = None
-            report = self._reload(stale)
+            # No garbage collection while namespaces are rebuilt: it runs finalizers
+            # (a Qt object's C++ destructor) that let other threads run, and a call
+            # there would find the module half-built (NameError on an imported name).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                report = self._reload(stale)
+            finally:
+                if collecting:
+                    gc.enable()
             _closures.forget_dead()
         finally:
             sys.setswitchinterval(switch)

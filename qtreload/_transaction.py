@@ -192,14 +192,6 @@ class ReloadTransaction:
     def _execute(self, step: _Step) -> None:
         namespace = step.namespace
         step.snapshot = dict(namespace)
-        if step.fast is None:
-            name = step.record.name
-            for key, value in list(namespace.items()):
-                submodule = (isinstance(value, types.ModuleType)
-                             and value.__name__ == f"{name}.{key}")
-                if key not in _KEEP and not submodule:
-                    del namespace[key]
-            namespace["__doc__"] = None
         run = step.fast if step.fast is not None else step.info
         assert run is not None  # compiled before any step runs
         # One watchdog per thread: a module run by another's import statement runs
@@ -207,9 +199,24 @@ class ReloadTransaction:
         nested, self._running = self._running, True
         try:
             with time_limit(None if nested else self._policy.time_limit):
+                # Emptied only now, once the watchdog is armed (which may start its
+                # thread, and so let other threads run): a call in another thread
+                # must not find the module without its names.
+                if step.fast is None:
+                    self._empty(step.record.name, namespace)
                 run.run(namespace)
         finally:
             self._running = nested
+
+    @staticmethod
+    def _empty(name: str, namespace: dict) -> None:
+        """What a full run starts from: the namespace of a module being imported."""
+        for key, value in list(namespace.items()):
+            submodule = (isinstance(value, types.ModuleType)
+                         and value.__name__ == f"{name}.{key}")
+            if key not in _KEEP and not submodule:
+                del namespace[key]
+        namespace["__doc__"] = None
 
     def _plan(self, order: list[str]) -> HotSwap:
         swap = HotSwap(self._policy.class_rules, self._policy.member_rules)
@@ -272,10 +279,21 @@ class ReloadTransaction:
 
     @staticmethod
     def _restore(steps: list[_Step]) -> None:
+        """Put each namespace back; never one without the names it had.
+
+        Another thread's call may run the module's functions meanwhile (when
+        freeing what the failed run made lets it in): the names come back
+        first, the failed run's extra names go after, and what they held is
+        freed once every namespace is whole.
+        """
+        dropped: list[Any] = []
         for step in reversed(steps):
-            namespace = step.namespace
-            namespace.clear()
-            namespace.update(step.snapshot)
+            namespace, snapshot = step.namespace, step.snapshot
+            dropped.extend(namespace.values())
+            namespace.update(snapshot)
+            for name in namespace.keys() - snapshot.keys():
+                del namespace[name]
+        dropped.clear()
 
     @staticmethod
     def _failed(step: _Step, exc: BaseException,

@@ -944,3 +944,69 @@ def test_run_survives_a_save_raising_generator_exit(tmp_path):
     assert out.splitlines() == ["click v1", "click v1", "click v1", "other o2", "click v3"], out
     assert result.stderr.count("GeneratorExit") >= 1
     assert result.stderr.count("reloading handler failed") == 1, result.stderr
+
+
+NAMESPACE_SCRIPT = r'''
+import threading, time
+
+write("state", "hub = object()\n")
+
+
+def save(version):
+    # Another import each time: a full run, which empties the namespace first.
+    write("worker_mod", f"import {'os' if version % 2 else 'sys'}\nfrom state import hub\n\n\n"
+                        f"def f():\n    return hub, {version}\n")
+
+
+save(0)
+import worker_mod
+
+
+class Churn:
+    """Garbage whose finalizer lets other threads run, as a Qt object's C++ destructor does."""
+    def __del__(self):
+        time.sleep(0.0002)
+        churn()
+
+
+def churn():
+    garbage = Churn()
+    garbage.me = garbage
+
+
+churn()
+gc.set_threshold(1)
+errors, stop, f = [], threading.Event(), worker_mod.f
+
+
+def long_call():
+    while not stop.is_set():
+        try:
+            f()
+        except Exception as exc:
+            errors.append(exc)
+        time.sleep(0.0001)
+
+
+worker = threading.Thread(target=qtreload.autoreload_slot(long_call))
+worker.start()
+for version in range(1, 5):
+    time.sleep(0.01)
+    save(version)
+    deadline = time.monotonic() + 10
+    while not qtreload.check().reloaded and time.monotonic() < deadline:
+        time.sleep(0.01)
+stop.set()
+worker.join()
+gc.set_threshold(700)
+print("ERRORS", errors[:1], "RUNS", f()[1])
+'''
+
+
+def test_a_call_in_flight_in_another_thread_never_finds_a_module_without_its_names(tmp_path):
+    """A worker's call still running when the reload goes ahead (after the grace) runs
+    the module's functions while its namespace is rebuilt; neither the time limit's
+    watchdog thread starting nor a garbage collection (finalizers that let other
+    threads run) may happen while the namespace is emptied: it was ``NameError: hub``."""
+    out = assert_clean_exit(run_script(NAMESPACE_SCRIPT, tmp_path))
+    assert "ERRORS [] RUNS 4" in out, out
