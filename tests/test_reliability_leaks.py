@@ -21,6 +21,10 @@ import qtreload
 from qtreload import _closures, _hotswap, _trim
 from qtreload._qt import MethodProxy
 
+# RSS is read in this process, so these run with the slow tests, one process at a
+# time (`.ci/run`: -n 0): pytest-xdist's worker threads allocate beside them.
+pytestmark = pytest.mark.slow
+
 PANEL = '''
 import qtreload
 from qtpy.QtWidgets import QLabel, QPushButton, QWidget
