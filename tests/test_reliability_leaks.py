@@ -9,6 +9,7 @@ MethodProxy children, ``_hotswap.kept_alive()``, ``_closures._live`` and
 from __future__ import annotations
 
 import gc
+import itertools
 import weakref
 
 import blinker
@@ -147,9 +148,15 @@ def test_500_reload_cycles_stay_bounded(qtbot, project, measurements, where):
         problems.append(f"_closures._live {first['live']} -> {last['live']}")
     if last["accepted"] - first["accepted"] > 4:
         problems.append(f"_trim._accepted {first['accepted']} -> {last['accepted']}")
-    growth = last["rss"] - after_100["rss"]
+    # A leak grows at every reload; the allocator grows in blocks. Leave out the
+    # largest single step between two samples (50 cycles): PyQt6 sometimes takes
+    # one ~940 KiB block once, with flat RSS before and after. Both known leaks
+    # above grew steadily (~100-150 KiB per 50 cycles) and are still caught.
+    steps = [b[1]["rss"] - a[1]["rss"] for a, b in itertools.pairwise(samples[2:])]
+    growth = last["rss"] - after_100["rss"] - max(max(steps), 0)
     if growth >= RSS_BOUND:
         problems.append(f"RSS grew {growth // 1024} KiB over the last 400 cycles "
+                        "(its largest single step left out) "
                         f"(bound {RSS_BOUND // 1024} KiB)")
     assert not problems, problems
 
