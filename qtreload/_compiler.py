@@ -23,6 +23,7 @@ import __future__
 
 import ast
 import dataclasses
+import functools
 import io
 import tokenize
 import types
@@ -81,7 +82,7 @@ class Statement:
     imported: frozenset[str]
     methods: tuple[tuple[str, int, int, int], ...] = ()
 
-    @property
+    @functools.cached_property
     def codes(self) -> tuple[types.CodeType, ...]:
         """The code objects this statement's code holds (functions, class bodies, lambdas)."""
         if self.code is None:
@@ -112,7 +113,7 @@ class ModuleInfo:
     cache is described only if it is ever reloaded).
     """
 
-    __slots__ = ("source", "path", "future_flags", "_statements", "_names")
+    __slots__ = ("source", "path", "future_flags", "_statements", "_names", "_codes")
 
     def __init__(self, source: bytes, path: str,
                  statements: tuple[Statement, ...] | Callable[[], tuple[Statement, ...]],
@@ -122,6 +123,7 @@ class ModuleInfo:
         self.future_flags = future_flags  # ``from __future__`` features its code has
         self._statements = statements
         self._names: tuple[frozenset[str], frozenset[str]] | None = None
+        self._codes: tuple[types.CodeType, ...] | None = None
 
     @property
     def statements(self) -> tuple[Statement, ...]:
@@ -148,9 +150,11 @@ class ModuleInfo:
                            frozenset().union(*(s.imported for s in statements)))
         return self._names
 
-    def codes(self) -> list[types.CodeType]:
+    def codes(self) -> tuple[types.CodeType, ...]:
         """The top-level code objects of the module, in source order."""
-        return [code for statement in self.statements for code in statement.codes]
+        if self._codes is None:
+            self._codes = tuple(code for statement in self.statements for code in statement.codes)
+        return self._codes
 
     def run(self, namespace: dict) -> None:
         """Execute every statement in ``namespace``, in order: a full run of the module."""

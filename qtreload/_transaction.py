@@ -17,7 +17,7 @@ import functools
 import importlib.util
 import sys
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,13 +226,14 @@ class ReloadTransaction:
     def _change(self, step: _Step) -> ModuleChange:
         """What the hot-swap needs to know about ``step``'s run."""
         old_info, names = step.record.info, None
-        old_codes: list[types.CodeType] | None
+        old_codes: Sequence[types.CodeType] | None
+        new_codes: Sequence[types.CodeType]
         if step.fast is not None:
             old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
             names = step.fast.names  # the fast path changed no other name
         else:
             old_codes = old_info.codes() if old_info is not None else None
-            new_codes = step.info.codes() if step.info is not None else []
+            new_codes = step.info.codes() if step.info is not None else ()
         return ModuleChange(step.record.name, step.snapshot, step.namespace, step.record.removed,
                             old_codes, new_codes, names, self._changed_values(step))
 
