@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._compiler import ModuleInfo
-from ._imports import ModuleImports, scan_imports
+from ._imports import ModuleImports, StatementImports, scan_imports
 
 if TYPE_CHECKING:
     from ._detector import ChangeDetector
@@ -136,6 +136,8 @@ class WatchedModule:
     module: weakref.ref | None = None  # the module object this record is about
     #: Definitions a save removed; one that comes back revives the same object.
     removed: dict[str, Any] = field(default_factory=dict)
+    #: The imports of its statements, by text: a save scans the ones it changed.
+    statement_imports: StatementImports = field(default_factory=StatementImports)
 
     @classmethod
     def from_source(cls, name: str, module: types.ModuleType, path: str, source: bytes,
@@ -152,7 +154,9 @@ class WatchedModule:
     def commit(self, source: bytes, info: ModuleInfo) -> None:
         """The live module now runs ``source`` (described by ``info``)."""
         self.fingerprint = fingerprint(source)
-        self.imports = scan_imports(source, self.name, self.is_package)
+        if info is not self.info:  # (the same: the source the imports were read from)
+            self.imports = self.statement_imports.scan(
+                (statement.key for statement in info.statements), self.name, self.is_package)
         self.info = info
         self.disk = self.failed = None
         self.error, self.blocked_by = "", frozenset()
