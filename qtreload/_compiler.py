@@ -22,13 +22,13 @@ from __future__ import annotations
 import __future__
 
 import ast
-import dataclasses
 import functools
 import io
 import tokenize
 import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ._closures import TRACK_NAME
 
@@ -95,14 +95,24 @@ class Statement:
             return self
         consts = tuple(next(codes) if isinstance(c, types.CodeType) else c
                        for c in self.code.co_consts)  # type: ignore[union-attr]
-        return dataclasses.replace(self, code=self.code.replace(co_consts=consts))  # type: ignore[union-attr]
+        return self._with(code=self.code.replace(co_consts=consts))  # type: ignore[union-attr]
 
     def shifted(self, delta: int) -> Statement:
         """The same statement ``delta`` lines further down (code included)."""
         if not delta:
             return self
         code = None if self.code is None else shift_code(self.code, delta)
-        return dataclasses.replace(self, start=self.start + delta, end=self.end + delta, code=code)
+        return self._with(start=self.start + delta, end=self.end + delta, code=code)
+
+    def _with(self, **changes: Any) -> Statement:
+        """``dataclasses.replace``, at the cost of a dict copy (hundreds move at each
+        save that adds a line): the fields are copied as they are, ``changes`` set."""
+        twin = object.__new__(Statement)
+        fields = dict(self.__dict__)
+        fields.pop("codes", None)  # cached from ``code``
+        fields.update(changes)
+        twin.__dict__.update(fields)
+        return twin
 
 
 class ModuleInfo:
@@ -167,12 +177,16 @@ def shift_code(code: types.CodeType, delta: int) -> types.CodeType:
     """``code`` (and the code objects it holds) moved ``delta`` lines.
 
     The line table is relative to ``co_firstlineno``: moving that moves every
-    position, so tracebacks and ``inspect`` point at the new lines.
+    position, so tracebacks and ``inspect`` point at the new lines. (Hundreds
+    of statements move at a save that adds a line: plain loops, no generators.)
     """
     consts = code.co_consts
-    if any(isinstance(c, types.CodeType) for c in consts):
-        consts = tuple(shift_code(c, delta) if isinstance(c, types.CodeType) else c
-                       for c in consts)
+    for const in consts:
+        if type(const) is types.CodeType:
+            break
+    else:
+        return code.replace(co_firstlineno=code.co_firstlineno + delta)
+    consts = tuple([shift_code(c, delta) if type(c) is types.CodeType else c for c in consts])
     return code.replace(co_firstlineno=code.co_firstlineno + delta, co_consts=consts)
 
 
@@ -301,7 +315,7 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
         if statement.kind == "string" and (statement.code is None) == (index == 0):
             if index == 0:
                 return compile_module(source, path)[1]  # a string became the docstring
-            kept[index] = dataclasses.replace(statement, code=None)  # no longer the docstring
+            kept[index] = statement._with(code=None)  # no longer the docstring
     changed = imported ^ previous.imported
     if changed:
         # A name now imported, or no longer: the statements that mention it
@@ -358,7 +372,7 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
         body if isinstance(c, types.CodeType) and c.co_name == statement.name
         and not c.co_flags & _CO_NEWLOCALS else c for c in statement.code.co_consts))
     key = b"".join(new_lines[statement.start - 1:statement.end])
-    return dataclasses.replace(statement, key=key, code=piece)
+    return statement._with(key=key, code=piece)
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -533,7 +547,7 @@ def _methods(node: ast.stmt, start: int) -> tuple[tuple[str, int, int, int], ...
 def _recompiled(statement: Statement, path: str, context: _Context) -> Statement:
     """``statement`` compiled again, for another ``context``."""
     code, _ = _compile_piece(statement.key.decode(context.encoding), path, context)
-    return dataclasses.replace(statement, code=shift_code(code, statement.start - 1))
+    return statement._with(code=shift_code(code, statement.start - 1))
 
 
 def _compile_piece(text: str, path: str, context: _Context) -> tuple[types.CodeType, bool]:

@@ -176,6 +176,9 @@ class ModuleChange:
     new_code: Any
     names: Iterable[str] | None  # the only names the run can have changed (None: any)
     changed: dict  # the part of ``namespace`` the run can have changed
+    #: Live functions of definitions that only moved (they did not run): the
+    #: code at their new lines each takes.
+    moves: Iterable[tuple[types.FunctionType, types.CodeType]] = ()
 
 
 @dataclass
@@ -227,6 +230,9 @@ class HotSwap:
             self._pair_module(change.name, change.old_ns, change.namespace, change.removed)
         self._check_classes()
         for change in changes:
+            self._module = change.name
+            for func, code in change.moves:
+                self._edit("set", func, "__code__", code)
             self._plan_module(change.name, change.namespace, change.old_ns, change.removed,
                               change.old_code, change.new_code, change.names)
         self._plan_new_functions(change.changed for change in changes)
@@ -639,6 +645,8 @@ class HotSwap:
 
     def _plan_live_closures(self, module: str, old_code: Any, new_code: Any) -> None:
         """Give live lambdas and nested functions the new code of their definition."""
+        if not _closures.any_made(old_code):
+            return
         pairs, unmatched = _closures.match_nested_codes(old_code, new_code)
         for code, replacement in pairs:
             if replacement == code:

@@ -108,7 +108,8 @@ class ReloadTransaction:
             # A module that imports another one reloading now re-runs its imports.
             if not step.record.imports.modules & self._steps.keys():
                 step.fast = find_chunk(step.record.info, step.info,
-                                       functools.partial(_star_names, step.record))
+                                       functools.partial(_star_names, step.record),
+                                       step.namespace)
         graph = {name: r.imports.modules for name, r in self._watched.items()}
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish
@@ -235,7 +236,8 @@ class ReloadTransaction:
             old_codes = old_info.codes() if old_info is not None else None
             new_codes = step.info.codes() if step.info is not None else ()
         return ModuleChange(step.record.name, step.snapshot, step.namespace, step.record.removed,
-                            old_codes, new_codes, names, self._changed_values(step))
+                            old_codes, new_codes, names, self._changed_values(step),
+                            step.fast.moves if step.fast is not None else ())
 
     def _rebinds(self) -> Iterator[Rebind]:
         """The names modules that did not re-run imported from the reloaded ones."""
