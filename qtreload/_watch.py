@@ -187,7 +187,7 @@ class WatchList:
         self.records: dict[str, WatchedModule] = {}
         self._by_path: dict[str, list[str]] = {}
         self._ignored: set[str] = set()
-        self._compiled: dict[str, ModuleInfo] = {}
+        self._compiled: dict[tuple[str, str], ModuleInfo] = {}
         self._parked: dict[str, WatchedModule] = {}  # excluded by configure(), kept for later
         self._commits = 0  # modules committed so far
         self._committed: dict[str, int] = {}  # module -> the count when it last committed
@@ -247,8 +247,12 @@ class WatchList:
             name, types.SimpleNamespace(__file__=path)) is not None
 
     def on_compiled(self, name: str, info: ModuleInfo) -> None:
-        """``name`` is about to run the code compiled from ``info.source``."""
-        self._compiled[name] = info
+        """``name`` is about to run the code compiled from ``info.source``.
+
+        Kept by name and file: a file run by hand under a module's name (into a
+        module ``sys.modules`` never holds) is not what that module runs.
+        """
+        self._compiled[name, os.path.realpath(info.path)] = info
 
     def note_import(self, name: str) -> None:
         """An import of ``name`` started: the next sync of imports looks at that module."""
@@ -297,7 +301,7 @@ class WatchList:
                 continue
             if self.detector is not None:
                 self.detector.watch(path)
-            info = self._compiled.pop(name, None)
+            info = self._compiled.pop((name, path), None)
             source = info.source if info is not None else None
             disk = read_source(path)
             runs = source or disk

@@ -342,6 +342,43 @@ def test_a_module_an_editable_install_finder_loads_is_compiled_by_qtreload(proje
     assert module.version is version and version() == "v2"
 
 
+def test_a_module_loaded_by_hand_is_compiled_by_qtreload_from_its_first_run(project):
+    """``spec_from_file_location`` + ``exec_module``, as plugin loaders do: an edit made
+    before the first check is seen, the first edit takes the fast path, and a live lambda
+    made by the module's code runs the new code."""
+    import importlib.util
+    import sys
+
+    path = project.write("plugin", "DATA = []\n\ndef version():\n    return 'v1'\n\n"
+                                   "def make():\n    return lambda: 'lambda v1'\n")
+    name = project.name("plugin")
+    spec = importlib.util.spec_from_file_location(name, path)
+    plugin = importlib.util.module_from_spec(spec)
+    sys.modules[name] = plugin
+    spec.loader.exec_module(plugin)
+    version, callback, data = plugin.version, plugin.make(), plugin.DATA
+    path.write_text(path.read_text().replace("'v1'", "'v2'").replace("lambda v1", "lambda v2"))
+    report = qtreload.check()  # the first check after the import
+    assert report.reloaded == (name,) and report.paths == {name: qtreload.FAST_PATH}
+    assert plugin.version is version and version() == "v2"
+    assert callback() == "lambda v2" and plugin.DATA is data
+
+
+def test_a_file_run_by_hand_under_a_watched_module_name_leaves_that_module_alone(project):
+    """A config file executed into a throw-away module under the name of a module just
+    imported (no check between them)."""
+    import importlib.util
+
+    project.write("settings", "def f():\n    return 'v1'\n")
+    settings = project.load("settings")
+    other = project.write("elsewhere", "X = 1\n")
+    spec = importlib.util.spec_from_file_location(settings.__name__, other)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))  # not in sys.modules
+    project.edit("settings", "'v1'", "'v2'")
+    report = qtreload.check()
+    assert report.paths == {settings.__name__: qtreload.FAST_PATH} and settings.f() == "v2"
+
+
 # -- 7. smaller ones ----------------------------------------------------------------------
 
 def test_an_edit_made_while_a_module_was_excluded_is_seen_when_it_is_included_again(project):
