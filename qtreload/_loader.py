@@ -21,7 +21,7 @@ class ImportWatcher(Protocol):
 
     def is_watched(self, name: str, path: str) -> bool: ...
 
-    def on_compiled(self, name: str, info: ModuleInfo) -> None: ...
+    def on_compiled(self, name: str, info: ModuleInfo, module: object) -> None: ...
 
 
 # The reloaders that installed the import hook; it stays while any remains.
@@ -45,8 +45,12 @@ def _tracked_code(loader: importlib.machinery.SourceFileLoader,
         _startcache.store(source, code, info)
     else:
         code, info = stored
+    # What runs it: the module importlib (or a plugin loader) put in sys.modules
+    # before running it. If its code puts another object there in its place
+    # (``sys.modules[__name__] = obj``), that module is still the one to reload.
+    module = sys.modules.get(fullname)
     for watcher in watchers:
-        watcher.on_compiled(fullname, info)
+        watcher.on_compiled(fullname, info, module)
     return code
 
 

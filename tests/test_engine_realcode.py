@@ -5,6 +5,7 @@ Every test here failed before its fix (see ``tests/test_replay.py`` for the repl
 from __future__ import annotations
 
 import logging
+import sys
 
 import qtreload
 
@@ -405,6 +406,56 @@ def test_opting_out_by_an_edit_stops_the_watching(project):
     assert optout.__name__ not in qtreload.reloader.watched()
     project.write("optout", "__qtreload__ = False\nX = 3\n")
     assert not qtreload.check().reloaded and optout.X == 2
+
+
+SELF_REPLACING = """
+    import sys
+
+    def version():
+        return "v1"
+
+    class CallableModule:
+        \"\"\"A module that can be called (what a package's lazy loader also looks like).\"\"\"
+
+        def __init__(self, module):
+            self.module = module
+
+        def __call__(self):
+            return version()
+
+        def __getattr__(self, name):
+            return getattr(self.module, name)
+
+    sys.modules[__name__] = CallableModule(sys.modules[__name__])
+"""
+
+
+def test_a_module_that_replaces_itself_in_sys_modules_keeps_reloading(project):
+    """``sys.modules[__name__] = obj``: its file and namespace are still the ones reloaded."""
+    project.write("callmod", SELF_REPLACING)
+    replacement = project.load("callmod")
+    module, Callable = replacement.module, type(replacement)
+    assert replacement() == "v1"
+    project.edit("callmod", '"v1"', '"v2"')  # a def-only save: the replacement stays
+    report = qtreload.check()
+    assert report.paths == {replacement.module.__name__: qtreload.FAST_PATH}
+    assert replacement() == "v2" and sys.modules[module.__name__] is replacement
+    project.edit("callmod", '"v2"', '"v3"')
+    project.edit("callmod", "import sys\n", "import sys\n\nLEVEL = 3\n")  # a full run
+    assert qtreload.check().paths == {module.__name__: qtreload.FULL_RUN}
+    # As a restart: the module's code made a new replacement, wrapping the module.
+    new = sys.modules[module.__name__]
+    assert type(new) is Callable and new is not replacement and new.module is module
+    assert new() == "v3" and new.LEVEL == 3
+    assert replacement() == "v3"  # the one importers took runs the new code too
+    project.edit("callmod", '"v3"', '"v4"')  # still watched after the full run
+    assert qtreload.check().reloaded == (module.__name__,) and new() == "v4"
+    source = project.path("callmod").read_text()
+    project.path("callmod").write_text(source + "raise RuntimeError('broken save')\n")
+    assert not qtreload.check().ok  # rolled back: the replacement of before is back
+    assert sys.modules[module.__name__] is new and new() == "v4"
+    project.path("callmod").write_text(source.replace('"v4"', '"v5"'))
+    assert qtreload.check().ok and sys.modules[module.__name__]() == "v5"
 
 
 def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
