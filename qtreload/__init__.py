@@ -14,7 +14,8 @@ from typing import Any
 
 import blinker
 
-from . import _blinker, _guithread, _qt  # noqa: F401  (_guithread plugs in the GUI thread)
+# _guithread plugs in the GUI thread; _keepalive, _metaobject and _standins add the Qt rules.
+from . import _blinker, _connections, _guithread, _keepalive, _metaobject, _standins  # noqa: F401
 from ._default import reloader
 from ._engine import Reloader
 from ._hotswap import ClassRule
@@ -165,7 +166,7 @@ def connect(signal: Any, handler: Callable, **options: Any) -> Any:
                         f"method), not {handler!r}")
     if isinstance(signal, blinker.Signal):
         return _blinker.connect(signal, handler, **options)
-    return _qt.connect(signal, handler, **options)
+    return _connections.connect(signal, handler, **options)
 
 
 def disconnect(signal: Any, handler: Callable) -> None:
@@ -173,4 +174,4 @@ def disconnect(signal: Any, handler: Callable) -> None:
     if isinstance(signal, blinker.Signal):
         _blinker.disconnect(signal, handler)  # not connected: ignored, as blinker does
     else:
-        _qt.disconnect(signal, handler)
+        _connections.disconnect(signal, handler)

@@ -6,9 +6,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from ._connections import slot_function
 from ._default import reloader
 from ._engine import disabled_by_environment
-from ._qt import slot_function
 
 
 def autoreload_slot(*args: Any, name: str | None = None, result: Any = None) -> Any:
@@ -60,7 +60,7 @@ def _wrap(func: Any, slot: tuple | None) -> Any:
 def _checked(func: Callable) -> Callable:
     """A function that runs the stale check, then ``func`` with trimmed arguments.
 
-    Every binding passes it all of a signal's arguments (``_qt.slot_function``),
+    Every binding passes it all of a signal's arguments (``_connections.slot_function``),
     whatever ``func`` takes now or after an edit. An
     ``async def`` gets an ``async def`` wrapper: ``inspect.iscoroutinefunction``
     and frameworks that look at it (blinker's ``send_async``, qasync) see it as one.

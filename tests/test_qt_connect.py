@@ -13,7 +13,7 @@ from qtpy.QtWidgets import QComboBox, QPushButton, QSpinBox, QWidget
 
 import qtreload
 from qtreload import _compat
-from qtreload._qt import MethodProxy
+from qtreload._connections import MethodProxy
 
 
 class Recorder(QObject):
@@ -425,15 +425,18 @@ def test_method_made_by_hand_from_a_callable_is_called_and_kept(qtbot):
 
 
 def test_slots_for_dead_senders_are_forgotten(qtbot):
-    from qtreload import _qt
+    from qtreload import _connections
 
     handlers = [lambda value: None for _ in range(50)]
     emitters = [Emitter() for _ in handlers]
     for emitter, handler in zip(emitters, handlers, strict=True):
         qtreload.connect(emitter.fired, handler)
-    assert all(id(handler) in _qt._slots for handler in handlers)
+    assert all(id(handler) in _connections.slots_by_handler for handler in handlers)
     del emitters, emitter
-    gc.collect()
-    qtbot.wait(10)  # PyQt deletes its internal slot proxies with deleteLater
-    gc.collect()
-    assert not any(id(handler) in _qt._slots for handler in handlers)
+
+    def forgotten() -> bool:
+        gc.collect()
+        return not any(id(handler) in _connections.slots_by_handler for handler in handlers)
+
+    # PyQt deletes its internal slot proxies with deleteLater: wait for the event loop to run it.
+    qtbot.waitUntil(forgotten, timeout=5000)

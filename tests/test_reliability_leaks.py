@@ -20,7 +20,7 @@ from reliability_helpers import click, rss_bytes
 
 import qtreload
 from qtreload import _closures, _hotswap, _trim
-from qtreload._qt import MethodProxy
+from qtreload._connections import MethodProxy
 
 # RSS is read in this process, so these run with the slow tests, one process at a
 # time (`.ci/run`: -n 0): pytest-xdist's worker threads allocate beside them.

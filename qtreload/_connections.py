@@ -1,4 +1,4 @@
-"""The Qt adapter: connections that reload before each emission, and Qt's class rules.
+"""Qt connections that run the stale check before each emission.
 
 A QObject's bound method is connected through a small proxy QObject that is a
 child of the receiver and lives in its thread. So, as with a direct connection,
@@ -24,21 +24,14 @@ from ._compat import (
     BINDINGS,
     COUNTS_SLOT_PARAMETERS,
     PYSIDE,
-    SLOT_METADATA,
     BoundSignal,
-    QMetaMethod,
     QObject,
     Qt,
-    QThread,
     Signal,
     disconnect_once,
-    is_binding_class,
-    is_deleted,
-    wrappertype,
 )
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
-from ._hotswap import PARTIAL, stand_ins
 from ._trim import any_arity, fixed_arity
 
 #: Makes the Python functions qtreload connects: PySide passes a function as many
@@ -52,7 +45,7 @@ _NO_KWARGS: dict = {}
 
 # Slots made for handlers that are not QObject methods, by handler identity
 # (an entry goes when its last slot is freed, i.e. disconnected or its sender deleted).
-_slots: dict[Any, list[weakref.ref]] = {}
+slots_by_handler: dict[Any, list[weakref.ref]] = {}
 
 
 class MethodProxy(QObject):
@@ -147,13 +140,13 @@ def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
     key = handler_key(handler)
 
     def forget(ref: weakref.ref) -> None:
-        refs = _slots.get(key, [])
+        refs = slots_by_handler.get(key, [])
         if ref in refs:
             refs.remove(ref)
         if not refs:
-            _slots.pop(key, None)
+            slots_by_handler.pop(key, None)
 
-    _slots.setdefault(key, []).append(weakref.ref(slot, forget))
+    slots_by_handler.setdefault(key, []).append(weakref.ref(slot, forget))
     return connection
 
 
@@ -180,7 +173,7 @@ def _candidates(handler: Any) -> Iterator[Callable]:
             if proxy.key == key or (proxy.lookup_name is not None and proxy.lookup_name == name):
                 yield proxy.call
         return
-    for ref in list(_slots.get(key, ())):
+    for ref in list(slots_by_handler.get(key, ())):
         slot = ref()
         if slot is not None:
             yield slot
@@ -220,139 +213,3 @@ def _unique(kind: Any) -> bool:
 def _qobject_method(handler: Any) -> bool:
     """A QObject's method (Python or C++): connected through a proxy that dies with it."""
     return bound_method(handler) and isinstance(handler.__self__, QObject)
-
-
-def qt_class_rule(old: type, new: type) -> Iterator[tuple[str, Any]]:
-    """What makes a change to a Python subclass of a Qt class unsafe to apply live.
-
-    Qt builds a class's meta-object (signals, slots, properties) once, at class
-    creation: adding a ``pyqtSignal`` to a live class segfaults on connect, and
-    new or changed slots and properties are invisible to Qt
-    (docs/binding-facts.md, F7 and F8). So a meta-object change needs a restart,
-    but only for those members: the live class takes the new method code and the
-    rest (:data:`PARTIAL`), while :func:`qt_meta_member_rule` keeps its signals
-    and slots as Qt knows them.
-    """
-    if not isinstance(old, wrappertype) or not hasattr(old, "staticMetaObject"):
-        return
-    before, after = _meta_members(old), _meta_members(new)
-    for member in sorted(before ^ after):
-        change = "added" if member in after else "removed"
-        yield (f"Qt meta-object {member} {change}: the class takes the new method code, but "
-               "Qt cannot change a live class's signals, slots and properties", PARTIAL)
-    qt_base = next(b for b in old.__mro__ if is_binding_class(b))
-    for name in sorted(new.__dict__.keys() - old.__dict__.keys()):
-        if _is_virtual(qt_base, name):
-            yield (f"new override of Qt virtual {name!r}: instances on which Qt already "
-                   "called it keep the C++ version (the binding caches that)", False)
-    if PYSIDE:  # it keeps calling, per instance, the override it called before (F7)
-        for name in sorted(old.__dict__.keys() - new.__dict__.keys()):
-            if _is_virtual(qt_base, name):
-                yield (f"override of Qt virtual {name!r} removed: PySide keeps calling the "
-                       "old one on instances where it already ran", False)
-        for name in sorted(new.__dict__.keys() & old.__dict__.keys()):
-            if _is_virtual(qt_base, name) and not _same_definition(old, new, name):
-                yield (f"override of Qt virtual {name!r} replaced by another object: PySide "
-                       "keeps calling the old one on instances where it already ran", False)
-
-
-def _is_virtual(qt_base: type, name: str) -> bool:
-    return callable(getattr(qt_base, name, None)) and not name.startswith("__")
-
-
-def _same_definition(old: type, new: type, name: str) -> bool:
-    """Will the hot-swap give the old function the new code (rather than replace it)?"""
-    before, after = old.__dict__[name], new.__dict__[name]
-    return (isinstance(before, types.FunctionType) and isinstance(after, types.FunctionType)
-            and before.__qualname__ == after.__qualname__)
-
-
-def removed_method_stand_in(cls: type, name: str, value: Any) -> Callable | None:
-    """PySide: what stays under the name of a function an edit removed from a Qt class.
-
-    PySide calls a connected method by name at each emit, and segfaults once the
-    name is gone (docs/binding-facts.md, F1); so the name keeps a function that
-    calls the inherited member (a Qt virtual: its C++ default), or reports once
-    that the method no longer exists and does nothing.
-    """
-    if not (PYSIDE and isinstance(cls, wrappertype) and isinstance(value, types.FunctionType)):
-        return None
-    reported: list[bool] = []
-
-    def removed(self: Any, *args: Any) -> Any:
-        inherited = getattr(super(cls, self), name, None)
-        if inherited is not None:
-            return inherited(*args)
-        if not reported:
-            reported.append(True)
-            log.error("qtreload: %s.%s no longer exists (renamed or removed?); "
-                      "connections to it do nothing until it is restored",
-                      cls.__qualname__, name)
-        return None
-
-    removed.__name__ = name
-    removed.__qualname__ = f"{cls.__qualname__}.{name}"
-    return removed
-
-
-def _meta_members(cls: Any) -> frozenset[str]:
-    """The class's own signals, slots and properties, as Qt sees them."""
-    meta = cls.staticMetaObject
-    kinds = {QMetaMethod.Signal: "signal", QMetaMethod.Slot: "slot"}
-    members = {
-        f"{kinds.get(m.methodType(), 'method')} {bytes(m.methodSignature()).decode()}"
-        for m in map(meta.method, range(meta.methodOffset(), meta.methodCount()))
-    }
-    members.update(
-        f"property {p.name()}: {p.typeName()}"
-        for p in map(meta.property, range(meta.propertyOffset(), meta.propertyCount()))
-    )
-    return frozenset(members)
-
-
-def qt_meta_member_rule(old: type, new: type, name: str) -> bool:
-    """A live Qt class keeps its signals and slots as Qt knows them.
-
-    Signals are never replaced, added or removed: PyQt5 uses a class's signal
-    objects without owning them, so a connection made before a save that
-    replaced ``cls.sig`` reads freed memory at the next emission
-    (docs/binding-facts.md, F13). A slot the new class no longer has stays
-    too, since Qt's meta-object still calls it.
-    An unchanged signal needs nothing; a changed one is a meta-object change,
-    reported as restart needed by :func:`qt_class_rule`.
-    """
-    if name == "staticMetaObject":
-        # PySide6 puts one in each class: the new one is freed with the new class,
-        # and the live class reading it would then segfault (docs/binding-facts.md, F12)
-        return True
-    current, value = old.__dict__.get(name), new.__dict__.get(name)
-    if isinstance(current, Signal) or isinstance(value, Signal):
-        return True
-    return value is None and hasattr(current, SLOT_METADATA)
-
-
-#: PySide6: the ``QThread`` objects reloads dropped after they had run (kept for good).
-_ended_threads: list[Any] = []
-
-
-def qt_keep_rule(value: Any) -> str | None:
-    """A running ``QThread`` a reload drops must stay alive.
-
-    Destroying one aborts the app (docs/binding-facts.md, F15). On PySide6 one
-    that ran and ended is kept too, silently: freeing it corrupted memory (the
-    soak then segfaulted at random places, F18).
-    """
-    if not isinstance(value, QThread) or is_deleted(value):
-        return None
-    if value.isRunning():
-        return ("a running QThread was dropped by the reload (replaced, or made by a failed "
-                "save); it is kept alive and keeps running: destroying it would abort the app")
-    if PYSIDE and value.isFinished():
-        _ended_threads.append(value)
-    return None
-
-
-reloader.rules.append(qt_class_rule)
-stand_ins.append(removed_method_stand_in)
-reloader.keep_rules.append(qt_keep_rule)
-reloader.member_rules.append(qt_meta_member_rule)
