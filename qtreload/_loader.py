@@ -103,7 +103,7 @@ def install_import_hook(watcher: ImportWatcher) -> None:
     if _hook not in sys.path_hooks:
         sys.path_hooks.insert(0, _hook)
         sys.path_importer_cache.clear()
-    importlib.machinery.SourceFileLoader.get_code = _code_by_hand  # type: ignore[method-assign]
+    setattr(importlib.machinery.SourceFileLoader, "get_code", _code_by_hand)  # noqa: B010
 
 
 def uninstall_import_hook(watcher: ImportWatcher) -> None:
@@ -111,7 +111,7 @@ def uninstall_import_hook(watcher: ImportWatcher) -> None:
     if watcher in _watchers:
         _watchers.remove(watcher)
     if not _watchers:
-        importlib.machinery.SourceFileLoader.get_code = _plain_get_code  # type: ignore[method-assign]
+        setattr(importlib.machinery.SourceFileLoader, "get_code", _plain_get_code)  # noqa: B010
         if _hook in sys.path_hooks:
             sys.path_hooks.remove(_hook)
             sys.path_importer_cache.clear()

@@ -223,7 +223,7 @@ class ReloadTransaction:
         record = step.record
         if record.stand_in is not None and sys.modules.get(record.name) is record.stand_in:
             step.displaced = record.stand_in
-            sys.modules[record.name] = record.module()  # type: ignore[misc]
+            sys.modules[record.name] = record.live  # type: ignore[assignment]  # (alive: runs)
 
     @staticmethod
     def _empty(name: str, namespace: dict) -> None:
@@ -251,7 +251,7 @@ class ReloadTransaction:
             old_codes = old_info.codes() if old_info is not None else None
             new_codes = step.info.codes() if step.info is not None else []
         found = sys.modules.get(step.record.name)
-        outside = () if found is None or found is step.record.module() else (found,)
+        outside = () if found is None or found is step.record.live else (found,)
         return ModuleChange(step.record.name, step.snapshot, step.namespace, step.record.removed,
                             old_codes, new_codes, names, self._changed_values(step), outside)
 

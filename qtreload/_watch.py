@@ -153,20 +153,24 @@ class WatchedModule:
     def runs_in(self, module: object) -> bool:
         """Is ``module`` (what ``sys.modules`` holds now) the module this record is about,
         or what its code put in its place?"""
-        return module is not None and self.module is not None and (
-            self.module() is module or self.stand_in is module)
+        return module is not None and (module is self.live or module is self.stand_in)
+
+    @property
+    def live(self) -> types.ModuleType | None:
+        """The module object this record is about (None: gone)."""
+        return self.module() if self.module is not None else None
 
     @property
     def namespace(self) -> dict[str, Any]:
         """The namespace of the module this record is about (the one reloads run in)."""
-        module = self.module() if self.module is not None else None
+        module = self.live
         if module is None:
             raise LookupError(f"qtreload: the module {self.name} is gone")
         return module.__dict__
 
     def follow(self, found: object) -> None:
         """``found`` is what ``sys.modules`` holds now, after the module's code ran."""
-        module = self.module() if self.module is not None else None
+        module = self.live
         replaced = found is not None and found is not module
         self.stand_in = found if replaced else None
         self._held = module if replaced else None
