@@ -70,13 +70,14 @@ def retrack(func: types.FunctionType, old: types.CodeType) -> None:
 
 
 def any_made(code: types.CodeType | Iterable[types.CodeType]) -> bool:
-    """Did the files ``code`` comes from ever make a tracked closure?
+    """Did the file ``code`` comes from ever make a tracked closure?
 
     (``code`` as :func:`nested_codes` takes it.) When they did not, a save has
     no live closure to re-code, and the code trees need not be walked.
     """
-    codes = [code] if isinstance(code, types.CodeType) else code
-    return any(c.co_filename in _files for c in codes)
+    # One module's code objects, all compiled from its file: the first one tells.
+    first = code if isinstance(code, types.CodeType) else next(iter(code), None)
+    return first is not None and first.co_filename in _files
 
 
 def nested_codes(code: types.CodeType | Iterable[types.CodeType],

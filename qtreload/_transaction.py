@@ -89,6 +89,25 @@ def _exported(namespace: dict) -> dict[str, Any]:
     return {name: namespace[name] for name in public_names(namespace) if name in namespace}
 
 
+class _ImportGraph(Mapping[str, frozenset[str]]):
+    """Each watched module's imports, read when asked (a reload looks at a few)."""
+
+    def __init__(self, watched: Mapping[str, WatchedModule]) -> None:
+        self._watched = watched
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self._watched[name].imports.modules
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._watched
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._watched)
+
+    def __len__(self) -> int:
+        return len(self._watched)
+
+
 class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
@@ -114,11 +133,12 @@ class ReloadTransaction:
                 step.fast = find_chunk(step.record.info, step.info,
                                        functools.partial(_star_names, step.record),
                                        step.namespace)
-        graph = {name: r.imports.modules for name, r in self._watched.items()}
+        graph = _ImportGraph(self._watched)
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish
-        # is the one whose import started the others.
-        entered = {name: -i for i, name in enumerate(sys.modules)}
+        # is the one whose import started the others. (Only reloaded modules are ranked.)
+        loaded = list(sys.modules)
+        entered = {name: -loaded.index(name) for name in self._steps if name in sys.modules}
         order = reload_order(self._steps, graph, entered)
         swap: HotSwap | None = None
         try:

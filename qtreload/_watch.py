@@ -33,6 +33,26 @@ _STDLIB = tuple(
 _THIRD_PARTY = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
 
 
+# Folders resolved by :func:`real_path` since the last sync (cleared at each sync:
+# a folder symlink retargeted later is resolved again for modules imported after).
+_real_folders: dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath(path)``, resolving each folder once between syncs.
+
+    A start imports hundreds of modules from a few folders: resolving the
+    whole path of each costs one ``lstat`` per component; with the folder
+    known, the file itself takes one (is it a symlink?).
+    """
+    folder, name = os.path.split(path)
+    real = _real_folders.get(folder)
+    if real is None:
+        real = _real_folders[folder] = os.path.realpath(folder)
+    joined = os.path.join(real, name)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined
+
+
 def fingerprint(source: bytes) -> bytes:
     """Content fingerprint: a touch or an identical save gives the same value."""
     return hashlib.blake2b(source, digest_size=16).digest()
@@ -99,11 +119,12 @@ class WatchConfig:
             return None
         if getattr(module, "__dict__", {}).get(OPT_OUT_MARKER, True) is False:
             return None
-        path = os.path.realpath(path)
+        path = real_path(path)
         if path.startswith(_STDLIB) or any(part in path for part in _THIRD_PARTY):
             return None
         if self.roots and not any(
-            path.startswith(os.path.realpath(r) + os.sep) for r in self.roots
+            path.startswith(real_path(os.path.join(r, "")).rstrip(os.sep) + os.sep)
+            for r in self.roots
         ):
             return None
         if self.include and not any(fnmatch.fnmatchcase(name, p) for p in self.include):
@@ -284,7 +305,7 @@ class WatchList:
         Kept by name and file: a file run by hand under a module's name (into a
         module ``sys.modules`` never holds) is not what that module runs.
         """
-        self._compiled[name, os.path.realpath(info.path)] = (info, module)
+        self._compiled[name, real_path(info.path)] = (info, module)
 
     def note_import(self, name: str) -> None:
         """An import of ``name`` started: the next sync of imports looks at that module."""
@@ -324,6 +345,7 @@ class WatchList:
                     self._imported.add(name)  # still importing: look again next time
                 elif known is not None and not known.runs_in(module):
                     self._forget(name)  # re-imported: another module object
+        waited_for: set[str] | None = None  # what the failed saves import
         for name, found in modules.items():
             if name in self.records or name in self._ignored or found is None:
                 continue
@@ -347,9 +369,12 @@ class WatchList:
                 self.news |= self._read(record)  # edited between import and now?
             self._commits += 1  # newly there: a failed save that imports it may work now
             self._committed[name] = self._commits
-            self.news |= any(name in r.failed_imports for r in self.records.values()
-                             if r.failed is not None)
+            if waited_for is None:  # (once: a start watches hundreds of modules here)
+                waited_for = set().union(*(r.failed_imports for r in self.records.values()
+                                           if r.failed is not None))
+            self.news |= name in waited_for
         self._compiled.clear()
+        _real_folders.clear()
 
     def _replaced(self, name: str, found: object) -> Any:
         """The module ``found`` (what ``sys.modules`` holds) stands in for, else ``found``.
