@@ -66,6 +66,36 @@ def file_fingerprint(path: str) -> bytes | None:
     return None if source is None else fingerprint(source)
 
 
+def symlinks_on(path: str) -> tuple[str, ...]:
+    """Every symbolic link met in resolving ``path`` (file or folder), in order.
+
+    Each is named as a path in a real folder, so a detector watching it sees the
+    link replaced (a retarget: ``ln -sfn``). Links that point at links count too.
+    """
+    drive, rest = os.path.splitdrive(os.path.abspath(path))
+    pending = [part for part in reversed(rest.split(os.sep)) if part]
+    current, links = drive + os.sep, []
+    while pending and len(links) < 40:  # a loop of links: stop as realpath gives up
+        part = pending.pop()
+        if part in (".", ""):
+            continue
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, part)
+        try:
+            target = os.readlink(candidate)
+        except OSError:  # not a link (or missing): a real step
+            current = candidate
+            continue
+        links.append(candidate)
+        if os.path.isabs(target):
+            drive, target = os.path.splitdrive(target)
+            current = drive + os.sep
+        pending.extend(part for part in reversed(target.split(os.sep)) if part)
+    return tuple(links)
+
+
 #: The running script's names: ``multiprocessing`` aliases ``__main__`` as
 #: ``__mp_main__`` (pyqtgraph imports it). Re-running the script would start a
 #: second application and event loop inside the first.
@@ -141,6 +171,10 @@ class WatchedModule:
     _held: types.ModuleType | None = None
     #: Definitions a save removed; one that comes back revives the same object.
     removed: dict[str, Any] = field(default_factory=dict)
+    #: The module's ``__file__`` when a symbolic link (file or folder) leads to
+    #: ``path``, and those links: a link retargeted is a change of file.
+    file: str = ""
+    links: tuple[str, ...] = ()
 
     @classmethod
     def from_source(cls, name: str, module: types.ModuleType, path: str, source: bytes,
@@ -338,6 +372,8 @@ class WatchList:
                 continue
             record = WatchedModule.from_source(name, module, path, runs, info)
             record.follow(found)
+            if path != os.path.abspath(module.__file__):  # symbolic links on the way?
+                record.file, record.links = module.__file__, symlinks_on(module.__file__)
             self._watch_record(record)
             if source is not None and disk is not None:
                 self.news |= self._read(record)  # edited between import and now?
@@ -361,19 +397,34 @@ class WatchList:
 
     def _watch_record(self, record: WatchedModule) -> None:
         self.records[record.name] = record
-        self._by_path.setdefault(record.path, []).append(record.name)
-        if self.detector is not None:
-            self.detector.watch(record.path)
+        for path in (record.path, *record.links):
+            self._by_path.setdefault(path, []).append(record.name)
+            if self.detector is not None:
+                self.detector.watch(path)
 
     def _forget(self, name: str) -> None:
         record = self.records.pop(name)
-        names = self._by_path.get(record.path, [])
-        if name in names:
-            names.remove(name)
-        if not names:
-            self._by_path.pop(record.path, None)
-            if self.detector is not None:
-                self.detector.unwatch(record.path)
+        self._unwatch_record(record)
+
+    def _unwatch_record(self, record: WatchedModule) -> None:
+        for path in (record.path, *record.links):
+            names = self._by_path.get(path, [])
+            if record.name in names:
+                names.remove(record.name)
+            if not names:
+                self._by_path.pop(path, None)
+                if self.detector is not None:
+                    self.detector.unwatch(path)
+
+    def _follow_links(self, record: WatchedModule) -> None:
+        """Resolve ``record``'s file again: a retargeted link leads to another file."""
+        if not record.file:
+            return
+        path, links = os.path.realpath(record.file), symlinks_on(record.file)
+        if (path, links) != (record.path, record.links):
+            self._unwatch_record(record)
+            record.path, record.links = path, links
+            self._watch_record(record)
 
     # -- reading the files ----------------------------------------------------
 
@@ -392,6 +443,7 @@ class WatchList:
 
     def _read(self, record: WatchedModule) -> bool:
         """Read ``record``'s file; True if it holds content not yet tried."""
+        self._follow_links(record)
         source = read_source(record.path)
         if source is None or (not source and record.fingerprint != _EMPTY):
             # Gone, or caught half-way through an in-place save (truncated, not
