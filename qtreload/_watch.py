@@ -74,7 +74,7 @@ def symlinks_on(path: str) -> tuple[str, ...]:
     """
     drive, rest = os.path.splitdrive(os.path.abspath(path))
     pending = [part for part in reversed(rest.split(os.sep)) if part]
-    current, links = drive + os.sep, []
+    current, links = drive + os.sep, list[str]()
     while pending and len(links) < 40:  # a loop of links: stop as realpath gives up
         part = pending.pop()
         if part in (".", ""):
@@ -94,6 +94,36 @@ def symlinks_on(path: str) -> tuple[str, ...]:
             current = drive + os.sep
         pending.extend(part for part in reversed(target.split(os.sep)) if part)
     return tuple(links)
+
+
+def places_for(name: str) -> list[str]:
+    """Where the file of the missing module ``name`` would appear, to be watched.
+
+    For its first missing ancestor (``a`` of ``a.b``, if ``a`` is missing): the
+    ``.py`` file and the package folder it would be, in each folder of its parent
+    package's ``__path__`` (or of ``sys.path``) that exists and that qtreload
+    would watch (not the standard library nor ``site-packages``). Empty if the
+    module is there.
+    """
+    parts = name.split(".")
+    for depth in range(1, len(parts) + 1):
+        missing = ".".join(parts[:depth])
+        if missing not in sys.modules:
+            break
+    else:
+        return []
+    parent = sys.modules.get(missing.rpartition(".")[0]) if depth > 1 else None
+    folders = getattr(parent, "__path__", None) if depth > 1 else sys.path
+    places = []
+    for folder in list(folders or ()):
+        if not isinstance(folder, str):
+            continue
+        folder = os.path.realpath(folder or os.curdir)
+        if (os.path.isdir(folder) and not (folder + os.sep).startswith(_STDLIB)
+                and not any(part in folder + os.sep for part in _THIRD_PARTY)):
+            places += [os.path.join(folder, f"{parts[depth - 1]}.py"),
+                       os.path.join(folder, parts[depth - 1])]
+    return places
 
 
 #: The running script's names: ``multiprocessing`` aliases ``__main__`` as
@@ -250,6 +280,9 @@ class WatchList:
         self._ignored: set[str] = set()
         self._compiled: dict[tuple[str, str], tuple[ModuleInfo, object]] = {}
         self._parked: dict[str, WatchedModule] = {}  # excluded by configure(), kept for later
+        #: Where the files of missing modules that failed saves import would appear:
+        #: path -> those modules. One appearing retries the saves.
+        self._awaited: dict[str, set[str]] = {}
         self._commits = 0  # modules committed so far
         self._committed: dict[str, int] = {}  # module -> the count when it last committed
         self._imported: set[str] | None = None  # to look at in the next sync; None: all
@@ -272,6 +305,7 @@ class WatchList:
         self._ignored.clear()
         self._parked.clear()
         self._compiled.clear()
+        self._awaited.clear()
 
     def configure(self, roots: list[str] | None, include: list[str] | None,
                   exclude: list[str] | None) -> None:
@@ -434,6 +468,11 @@ class WatchList:
             return False
         news = False
         for path in self.detector.drain():
+            if path in self._awaited and os.path.exists(path):
+                for missing in self._awaited[path]:
+                    news = True  # a failed save that imports it may work now
+                    self._commits += 1
+                    self._committed[missing] = self._commits
             for name in list(self._by_path.get(path, ())):
                 if self.records[name].runs_in(sys.modules.get(name)):
                     news |= self._read(self.records[name])
@@ -513,6 +552,8 @@ class WatchList:
             if self.records[name].namespace.get(OPT_OUT_MARKER, True) is False:
                 self._forget(name)  # the save opted it out: no longer watched
                 self._ignored.add(name)
+        if self._awaited:
+            self._await_missing()
 
     def failed(self, stale: dict[WatchedModule, bytes], culprits: dict[str, str]) -> None:
         """The saves ``stale`` failed together: ``culprits``' with their messages."""
@@ -521,6 +562,22 @@ class WatchList:
                 record.fail(source, culprits[record.name], self._commits)
             else:
                 record.fail(source, "", self._commits, frozenset(culprits))
+        self._await_missing()
+
+    def _await_missing(self) -> None:
+        """Watch where the missing modules that failed saves import would appear."""
+        awaited: dict[str, set[str]] = {}
+        for record in self.records.values():
+            if record.failed is not None:
+                for name in record.failed_imports:
+                    for path in places_for(name):
+                        awaited.setdefault(path, set()).add(name)
+        if self.detector is not None:
+            for path in self._awaited.keys() - awaited.keys() - self._by_path.keys():
+                self.detector.unwatch(path)
+            for path in awaited.keys() - self._awaited.keys():
+                self.detector.watch(path)
+        self._awaited = awaited
 
     def waiting(self) -> dict[str, str]:
         """Watched modules whose save on disk is not running, and why (for reports and UIs)."""

@@ -228,6 +228,32 @@ def test_a_save_needing_a_new_module_is_retried_when_that_module_appears(project
     assert report.ok and report.reloaded == (user.__name__,) and user.X == 5
 
 
+def test_a_save_needing_a_missing_module_is_retried_when_its_file_is_created(project):
+    """Nothing else imports the new module: its file appearing is what retries the save."""
+    project.write("pkg.__init__", "")
+    project.write("pkg.user", "X = 1\n")
+    user = project.load("pkg.user")
+    project.write("pkg.user", "from . import helper\nX = helper.VALUE\n")
+    report = qtreload.check()
+    assert [f.module for f in report.failures] == [user.__name__]
+    assert "waiting" in report.waiting[user.__name__]
+    assert not qtreload.check()  # nothing new: not tried again
+    project.write("pkg.helper", "VALUE = 5\n")
+    report = qtreload.check()
+    assert report.ok and report.reloaded == (user.__name__,) and user.X == 5
+    assert not report.waiting
+
+
+def test_a_save_needing_a_missing_top_level_module_is_retried_when_it_is_created(project):
+    project.write("main", "X = 1\n")
+    main = project.load("main")
+    project.write("main", "import {p}helper\nX = {p}helper.VALUE\n")
+    assert not qtreload.check().ok
+    project.write("helper", "VALUE = 7\n")
+    report = qtreload.check()
+    assert report.ok and report.reloaded == (main.__name__,) and main.X == 7
+
+
 def test_the_report_says_which_path_each_module_took(project):
     project.write("paths", "DATA = []\n\ndef f():\n    return 1\n")
     paths = project.load("paths")
