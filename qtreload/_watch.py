@@ -74,7 +74,8 @@ def symlinks_on(path: str) -> tuple[str, ...]:
     """
     drive, rest = os.path.splitdrive(os.path.abspath(path))
     pending = [part for part in reversed(rest.split(os.sep)) if part]
-    current, links = drive + os.sep, list[str]()
+    current = drive + os.sep
+    links: list[str] = []
     while pending and len(links) < 40:  # a loop of links: stop as realpath gives up
         part = pending.pop()
         if part in (".", ""):
