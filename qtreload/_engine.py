@@ -415,9 +415,10 @@ class Reloader:
         """Import hook: is the module ``name`` being imported from ``path`` one we watch?"""
         return self.enabled and self._watchlist.accepts(name, path)
 
-    def on_compiled(self, name: str, info: ModuleInfo) -> None:
-        """Import hook: ``name`` is about to run the code compiled from ``info.source``."""
-        self._watchlist.on_compiled(name, info)
+    def on_compiled(self, name: str, info: ModuleInfo, module: object) -> None:
+        """Import hook: ``module`` (``sys.modules[name]`` now) is about to run the code
+        compiled from ``info.source``."""
+        self._watchlist.on_compiled(name, info, module)
         self.note_import(name)
 
     def note_import(self, name: str) -> None:

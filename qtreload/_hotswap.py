@@ -176,6 +176,9 @@ class ModuleChange:
     new_code: Any
     names: Iterable[str] | None  # the only names the run can have changed (None: any)
     changed: dict  # the part of ``namespace`` the run can have changed
+    #: Objects the run made that stand outside the namespace: what the module's
+    #: code put in ``sys.modules`` in its place. They take the live classes too.
+    outside: tuple = ()
 
 
 @dataclass
@@ -229,6 +232,8 @@ class HotSwap:
         for change in changes:
             self._plan_module(change.name, change.namespace, change.old_ns, change.removed,
                               change.old_code, change.new_code, change.names)
+            for value in change.outside:
+                self._plan_instance(value)
         self._plan_new_functions(change.changed for change in changes)
         for rebind in rebinds:
             self._plan_rebind(rebind.module, rebind.namespace, rebind.name, rebind.old,

@@ -64,9 +64,13 @@ class _Step:
     snapshot: dict = field(default_factory=dict)  # the namespace before the run; empty until then
     started: bool = False  # its run began (it may still be running: a module importing it back)
 
+    #: What ``sys.modules`` held before a full run put the module back there (its
+    #: code had put another object in its place); ABSENT: it held the module.
+    displaced: Any = ABSENT
+
     @property
     def namespace(self) -> dict:
-        return sys.modules[self.record.name].__dict__
+        return self.record.namespace
 
 
 def _star_names(record: WatchedModule, module: str) -> frozenset[str] | None:
@@ -204,9 +208,22 @@ class ReloadTransaction:
                 # must not find the module without its names.
                 if step.fast is None:
                     self._empty(step.record.name, namespace)
+                    self._put_back(step)
                 run.run(namespace)
         finally:
             self._running = nested
+
+    @staticmethod
+    def _put_back(step: _Step) -> None:
+        """A full run starts, as at the import, with the module itself in ``sys.modules``.
+
+        For a module whose code put another object in its place: its code then
+        replaces (or wraps) the module again, not the object it made last time.
+        """
+        record = step.record
+        if record.stand_in is not None and sys.modules.get(record.name) is record.stand_in:
+            step.displaced = record.stand_in
+            sys.modules[record.name] = record.live  # type: ignore[assignment]  # (alive: runs)
 
     @staticmethod
     def _empty(name: str, namespace: dict) -> None:
@@ -233,8 +250,10 @@ class ReloadTransaction:
         else:
             old_codes = old_info.codes() if old_info is not None else None
             new_codes = step.info.codes() if step.info is not None else []
+        found = sys.modules.get(step.record.name)
+        outside = () if found is None or found is step.record.live else (found,)
         return ModuleChange(step.record.name, step.snapshot, step.namespace, step.record.removed,
-                            old_codes, new_codes, names, self._changed_values(step))
+                            old_codes, new_codes, names, self._changed_values(step), outside)
 
     def _rebinds(self) -> Iterator[Rebind]:
         """The names modules that did not re-run imported from the reloaded ones."""
@@ -288,6 +307,8 @@ class ReloadTransaction:
         """
         dropped: list[Any] = []
         for step in reversed(steps):
+            if step.displaced is not ABSENT:
+                sys.modules[step.record.name] = step.displaced
             namespace, snapshot = step.namespace, step.snapshot
             dropped.extend(namespace.values())
             namespace.update(snapshot)

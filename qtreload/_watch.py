@@ -134,6 +134,11 @@ class WatchedModule:
     blocked_by: frozenset[str] = frozenset()
     deleted: bool = False  # the file is missing, or empty (a save half-way)
     module: weakref.ref | None = None  # the module object this record is about
+    #: What ``sys.modules`` holds in the module's place when its code put another
+    #: object there (``sys.modules[__name__] = obj``); the module itself, then held
+    #: here, is still the one reloaded.
+    stand_in: Any = None
+    _held: types.ModuleType | None = None
     #: Definitions a save removed; one that comes back revives the same object.
     removed: dict[str, Any] = field(default_factory=dict)
 
@@ -145,9 +150,30 @@ class WatchedModule:
         return cls(name, path, is_package, fingerprint(source), imports, info,
                    module=weakref.ref(module))
 
-    def runs_in(self, module: types.ModuleType | None) -> bool:
-        """Is ``module`` (what ``sys.modules`` holds now) the module this record is about?"""
-        return module is not None and self.module is not None and self.module() is module
+    def runs_in(self, module: object) -> bool:
+        """Is ``module`` (what ``sys.modules`` holds now) the module this record is about,
+        or what its code put in its place?"""
+        return module is not None and (module is self.live or module is self.stand_in)
+
+    @property
+    def live(self) -> types.ModuleType | None:
+        """The module object this record is about (None: gone)."""
+        return self.module() if self.module is not None else None
+
+    @property
+    def namespace(self) -> dict[str, Any]:
+        """The namespace of the module this record is about (the one reloads run in)."""
+        module = self.live
+        if module is None:
+            raise LookupError(f"qtreload: the module {self.name} is gone")
+        return module.__dict__
+
+    def follow(self, found: object) -> None:
+        """``found`` is what ``sys.modules`` holds now, after the module's code ran."""
+        module = self.live
+        replaced = found is not None and found is not module
+        self.stand_in = found if replaced else None
+        self._held = module if replaced else None
 
     def commit(self, source: bytes, info: ModuleInfo) -> None:
         """The live module now runs ``source`` (described by ``info``)."""
@@ -156,6 +182,7 @@ class WatchedModule:
         self.info = info
         self.disk = self.failed = None
         self.error, self.blocked_by = "", frozenset()
+        self.follow(sys.modules.get(self.name))
 
     def fail(self, source: bytes, error: str, commits: int,
              blocked_by: frozenset[str] = frozenset()) -> None:
@@ -187,7 +214,7 @@ class WatchList:
         self.records: dict[str, WatchedModule] = {}
         self._by_path: dict[str, list[str]] = {}
         self._ignored: set[str] = set()
-        self._compiled: dict[str, ModuleInfo] = {}
+        self._compiled: dict[tuple[str, str], tuple[ModuleInfo, object]] = {}
         self._parked: dict[str, WatchedModule] = {}  # excluded by configure(), kept for later
         self._commits = 0  # modules committed so far
         self._committed: dict[str, int] = {}  # module -> the count when it last committed
@@ -246,9 +273,14 @@ class WatchList:
         return name not in MAIN_NAMES and self.config.source_path(
             name, types.SimpleNamespace(__file__=path)) is not None
 
-    def on_compiled(self, name: str, info: ModuleInfo) -> None:
-        """``name`` is about to run the code compiled from ``info.source``."""
-        self._compiled[name] = info
+    def on_compiled(self, name: str, info: ModuleInfo, module: object) -> None:
+        """``module`` (``sys.modules[name]`` now) is about to run the code compiled
+        from ``info.source``.
+
+        Kept by name and file: a file run by hand under a module's name (into a
+        module ``sys.modules`` never holds) is not what that module runs.
+        """
+        self._compiled[name, os.path.realpath(info.path)] = (info, module)
 
     def note_import(self, name: str) -> None:
         """An import of ``name`` started: the next sync of imports looks at that module."""
@@ -288,22 +320,24 @@ class WatchList:
                     self._imported.add(name)  # still importing: look again next time
                 elif known is not None and not known.runs_in(module):
                     self._forget(name)  # re-imported: another module object
-        for name, module in modules.items():
-            if name in self.records or name in self._ignored or module is None:
+        for name, found in modules.items():
+            if name in self.records or name in self._ignored or found is None:
                 continue
+            module = self._replaced(name, found)
             path = self.config.source_path(name, module)
             if path is None:
                 self._ignored.add(name)
                 continue
             if self.detector is not None:
                 self.detector.watch(path)
-            info = self._compiled.pop(name, None)
+            info = self._compiled.pop((name, path), (None, None))[0]
             source = info.source if info is not None else None
             disk = read_source(path)
             runs = source or disk
             if runs is None:
                 continue
             record = WatchedModule.from_source(name, module, path, runs, info)
+            record.follow(found)
             self._watch_record(record)
             if source is not None and disk is not None:
                 self.news |= self._read(record)  # edited between import and now?
@@ -312,6 +346,18 @@ class WatchList:
             self.news |= any(name in r.failed_imports for r in self.records.values()
                              if r.failed is not None)
         self._compiled.clear()
+
+    def _replaced(self, name: str, found: object) -> Any:
+        """The module ``found`` (what ``sys.modules`` holds) stands in for, else ``found``.
+
+        A module qtreload compiled that is no longer in ``sys.modules``, with
+        another object there, was replaced while it ran (or since): by its own
+        code, ``sys.modules[__name__] = obj``.
+        """
+        for (compiled, _), (_, module) in self._compiled.items():
+            if compiled == name and module is not None and module is not found:
+                return module
+        return found
 
     def _watch_record(self, record: WatchedModule) -> None:
         self.records[record.name] = record
@@ -412,7 +458,7 @@ class WatchList:
         for name in names:
             self._commits += 1
             self._committed[name] = self._commits
-            if vars(sys.modules[name]).get(OPT_OUT_MARKER, True) is False:
+            if self.records[name].namespace.get(OPT_OUT_MARKER, True) is False:
                 self._forget(name)  # the save opted it out: no longer watched
                 self._ignored.add(name)
 

@@ -5,6 +5,7 @@ Every test here failed before its fix (see ``tests/test_replay.py`` for the repl
 from __future__ import annotations
 
 import logging
+import sys
 
 import qtreload
 
@@ -342,6 +343,43 @@ def test_a_module_an_editable_install_finder_loads_is_compiled_by_qtreload(proje
     assert module.version is version and version() == "v2"
 
 
+def test_a_module_loaded_by_hand_is_compiled_by_qtreload_from_its_first_run(project):
+    """``spec_from_file_location`` + ``exec_module``, as plugin loaders do: an edit made
+    before the first check is seen, the first edit takes the fast path, and a live lambda
+    made by the module's code runs the new code."""
+    import importlib.util
+    import sys
+
+    path = project.write("plugin", "DATA = []\n\ndef version():\n    return 'v1'\n\n"
+                                   "def make():\n    return lambda: 'lambda v1'\n")
+    name = project.name("plugin")
+    spec = importlib.util.spec_from_file_location(name, path)
+    plugin = importlib.util.module_from_spec(spec)
+    sys.modules[name] = plugin
+    spec.loader.exec_module(plugin)
+    version, callback, data = plugin.version, plugin.make(), plugin.DATA
+    path.write_text(path.read_text().replace("'v1'", "'v2'").replace("lambda v1", "lambda v2"))
+    report = qtreload.check()  # the first check after the import
+    assert report.reloaded == (name,) and report.paths == {name: qtreload.FAST_PATH}
+    assert plugin.version is version and version() == "v2"
+    assert callback() == "lambda v2" and plugin.DATA is data
+
+
+def test_a_file_run_by_hand_under_a_watched_module_name_leaves_that_module_alone(project):
+    """A config file executed into a throw-away module under the name of a module just
+    imported (no check between them)."""
+    import importlib.util
+
+    project.write("settings", "def f():\n    return 'v1'\n")
+    settings = project.load("settings")
+    other = project.write("elsewhere", "X = 1\n")
+    spec = importlib.util.spec_from_file_location(settings.__name__, other)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))  # not in sys.modules
+    project.edit("settings", "'v1'", "'v2'")
+    report = qtreload.check()
+    assert report.paths == {settings.__name__: qtreload.FAST_PATH} and settings.f() == "v2"
+
+
 # -- 7. smaller ones ----------------------------------------------------------------------
 
 def test_an_edit_made_while_a_module_was_excluded_is_seen_when_it_is_included_again(project):
@@ -368,6 +406,56 @@ def test_opting_out_by_an_edit_stops_the_watching(project):
     assert optout.__name__ not in qtreload.reloader.watched()
     project.write("optout", "__qtreload__ = False\nX = 3\n")
     assert not qtreload.check().reloaded and optout.X == 2
+
+
+SELF_REPLACING = """
+    import sys
+
+    def version():
+        return "v1"
+
+    class CallableModule:
+        \"\"\"A module that can be called (what a package's lazy loader also looks like).\"\"\"
+
+        def __init__(self, module):
+            self.module = module
+
+        def __call__(self):
+            return version()
+
+        def __getattr__(self, name):
+            return getattr(self.module, name)
+
+    sys.modules[__name__] = CallableModule(sys.modules[__name__])
+"""
+
+
+def test_a_module_that_replaces_itself_in_sys_modules_keeps_reloading(project):
+    """``sys.modules[__name__] = obj``: its file and namespace are still the ones reloaded."""
+    project.write("callmod", SELF_REPLACING)
+    replacement = project.load("callmod")
+    module, Callable = replacement.module, type(replacement)
+    assert replacement() == "v1"
+    project.edit("callmod", '"v1"', '"v2"')  # a def-only save: the replacement stays
+    report = qtreload.check()
+    assert report.paths == {replacement.module.__name__: qtreload.FAST_PATH}
+    assert replacement() == "v2" and sys.modules[module.__name__] is replacement
+    project.edit("callmod", '"v2"', '"v3"')
+    project.edit("callmod", "import sys\n", "import sys\n\nLEVEL = 3\n")  # a full run
+    assert qtreload.check().paths == {module.__name__: qtreload.FULL_RUN}
+    # As a restart: the module's code made a new replacement, wrapping the module.
+    new = sys.modules[module.__name__]
+    assert type(new) is Callable and new is not replacement and new.module is module
+    assert new() == "v3" and new.LEVEL == 3
+    assert replacement() == "v3"  # the one importers took runs the new code too
+    project.edit("callmod", '"v3"', '"v4"')  # still watched after the full run
+    assert qtreload.check().reloaded == (module.__name__,) and new() == "v4"
+    source = project.path("callmod").read_text()
+    project.path("callmod").write_text(source + "raise RuntimeError('broken save')\n")
+    assert not qtreload.check().ok  # rolled back: the replacement of before is back
+    assert sys.modules[module.__name__] is new and new() == "v4"
+    project.path("callmod").write_text(source.replace('"v4"', '"v5"'))
+    assert qtreload.check().ok and sys.modules[module.__name__]() == "v5"
 
 
 def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
