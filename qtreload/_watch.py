@@ -66,6 +66,67 @@ def file_fingerprint(path: str) -> bytes | None:
     return None if source is None else fingerprint(source)
 
 
+def symlinks_on(path: str) -> tuple[str, ...]:
+    """Every symbolic link met in resolving ``path`` (file or folder), in order.
+
+    Each is named as a path in a real folder, so a detector watching it sees the
+    link replaced (a retarget: ``ln -sfn``). Links that point at links count too.
+    """
+    drive, rest = os.path.splitdrive(os.path.abspath(path))
+    pending = [part for part in reversed(rest.split(os.sep)) if part]
+    current = drive + os.sep
+    links: list[str] = []
+    while pending and len(links) < 40:  # a loop of links: stop as realpath gives up
+        part = pending.pop()
+        if part in (".", ""):
+            continue
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, part)
+        try:
+            target = os.readlink(candidate)
+        except OSError:  # not a link (or missing): a real step
+            current = candidate
+            continue
+        links.append(candidate)
+        if os.path.isabs(target):
+            drive, target = os.path.splitdrive(target)
+            current = drive + os.sep
+        pending.extend(part for part in reversed(target.split(os.sep)) if part)
+    return tuple(links)
+
+
+def places_for(name: str) -> list[str]:
+    """Where the file of the missing module ``name`` would appear, to be watched.
+
+    For its first missing ancestor (``a`` of ``a.b``, if ``a`` is missing): the
+    ``.py`` file and the package folder it would be, in each folder of its parent
+    package's ``__path__`` (or of ``sys.path``) that exists and that qtreload
+    would watch (not the standard library nor ``site-packages``). Empty if the
+    module is there.
+    """
+    parts = name.split(".")
+    for depth in range(1, len(parts) + 1):
+        missing = ".".join(parts[:depth])
+        if missing not in sys.modules:
+            break
+    else:
+        return []
+    parent = sys.modules.get(missing.rpartition(".")[0]) if depth > 1 else None
+    folders = getattr(parent, "__path__", None) if depth > 1 else sys.path
+    places = []
+    for folder in list(folders or ()):
+        if not isinstance(folder, str):
+            continue
+        folder = os.path.realpath(folder or os.curdir)
+        if (os.path.isdir(folder) and not (folder + os.sep).startswith(_STDLIB)
+                and not any(part in folder + os.sep for part in _THIRD_PARTY)):
+            places += [os.path.join(folder, f"{parts[depth - 1]}.py"),
+                       os.path.join(folder, parts[depth - 1])]
+    return places
+
+
 #: The running script's names: ``multiprocessing`` aliases ``__main__`` as
 #: ``__mp_main__`` (pyqtgraph imports it). Re-running the script would start a
 #: second application and event loop inside the first.
@@ -141,6 +202,10 @@ class WatchedModule:
     _held: types.ModuleType | None = None
     #: Definitions a save removed; one that comes back revives the same object.
     removed: dict[str, Any] = field(default_factory=dict)
+    #: The module's ``__file__`` when a symbolic link (file or folder) leads to
+    #: ``path``, and those links: a link retargeted is a change of file.
+    file: str = ""
+    links: tuple[str, ...] = ()
 
     @classmethod
     def from_source(cls, name: str, module: types.ModuleType, path: str, source: bytes,
@@ -216,6 +281,9 @@ class WatchList:
         self._ignored: set[str] = set()
         self._compiled: dict[tuple[str, str], tuple[ModuleInfo, object]] = {}
         self._parked: dict[str, WatchedModule] = {}  # excluded by configure(), kept for later
+        #: Where the files of missing modules that failed saves import would appear:
+        #: path -> those modules. One appearing retries the saves.
+        self._awaited: dict[str, set[str]] = {}
         self._commits = 0  # modules committed so far
         self._committed: dict[str, int] = {}  # module -> the count when it last committed
         self._imported: set[str] | None = None  # to look at in the next sync; None: all
@@ -238,6 +306,7 @@ class WatchList:
         self._ignored.clear()
         self._parked.clear()
         self._compiled.clear()
+        self._awaited.clear()
 
     def configure(self, roots: list[str] | None, include: list[str] | None,
                   exclude: list[str] | None) -> None:
@@ -338,6 +407,8 @@ class WatchList:
                 continue
             record = WatchedModule.from_source(name, module, path, runs, info)
             record.follow(found)
+            if path != os.path.abspath(module.__file__):  # symbolic links on the way?
+                record.file, record.links = module.__file__, symlinks_on(module.__file__)
             self._watch_record(record)
             if source is not None and disk is not None:
                 self.news |= self._read(record)  # edited between import and now?
@@ -361,19 +432,34 @@ class WatchList:
 
     def _watch_record(self, record: WatchedModule) -> None:
         self.records[record.name] = record
-        self._by_path.setdefault(record.path, []).append(record.name)
-        if self.detector is not None:
-            self.detector.watch(record.path)
+        for path in (record.path, *record.links):
+            self._by_path.setdefault(path, []).append(record.name)
+            if self.detector is not None:
+                self.detector.watch(path)
 
     def _forget(self, name: str) -> None:
         record = self.records.pop(name)
-        names = self._by_path.get(record.path, [])
-        if name in names:
-            names.remove(name)
-        if not names:
-            self._by_path.pop(record.path, None)
-            if self.detector is not None:
-                self.detector.unwatch(record.path)
+        self._unwatch_record(record)
+
+    def _unwatch_record(self, record: WatchedModule) -> None:
+        for path in (record.path, *record.links):
+            names = self._by_path.get(path, [])
+            if record.name in names:
+                names.remove(record.name)
+            if not names:
+                self._by_path.pop(path, None)
+                if self.detector is not None:
+                    self.detector.unwatch(path)
+
+    def _follow_links(self, record: WatchedModule) -> None:
+        """Resolve ``record``'s file again: a retargeted link leads to another file."""
+        if not record.file:
+            return
+        path, links = os.path.realpath(record.file), symlinks_on(record.file)
+        if (path, links) != (record.path, record.links):
+            self._unwatch_record(record)
+            record.path, record.links = path, links
+            self._watch_record(record)
 
     # -- reading the files ----------------------------------------------------
 
@@ -383,6 +469,11 @@ class WatchList:
             return False
         news = False
         for path in self.detector.drain():
+            if path in self._awaited and os.path.exists(path):
+                for missing in self._awaited[path]:
+                    news = True  # a failed save that imports it may work now
+                    self._commits += 1
+                    self._committed[missing] = self._commits
             for name in list(self._by_path.get(path, ())):
                 if self.records[name].runs_in(sys.modules.get(name)):
                     news |= self._read(self.records[name])
@@ -392,6 +483,7 @@ class WatchList:
 
     def _read(self, record: WatchedModule) -> bool:
         """Read ``record``'s file; True if it holds content not yet tried."""
+        self._follow_links(record)
         source = read_source(record.path)
         if source is None or (not source and record.fingerprint != _EMPTY):
             # Gone, or caught half-way through an in-place save (truncated, not
@@ -461,6 +553,8 @@ class WatchList:
             if self.records[name].namespace.get(OPT_OUT_MARKER, True) is False:
                 self._forget(name)  # the save opted it out: no longer watched
                 self._ignored.add(name)
+        if self._awaited:
+            self._await_missing()
 
     def failed(self, stale: dict[WatchedModule, bytes], culprits: dict[str, str]) -> None:
         """The saves ``stale`` failed together: ``culprits``' with their messages."""
@@ -469,6 +563,22 @@ class WatchList:
                 record.fail(source, culprits[record.name], self._commits)
             else:
                 record.fail(source, "", self._commits, frozenset(culprits))
+        self._await_missing()
+
+    def _await_missing(self) -> None:
+        """Watch where the missing modules that failed saves import would appear."""
+        awaited: dict[str, set[str]] = {}
+        for record in self.records.values():
+            if record.failed is not None:
+                for name in record.failed_imports:
+                    for path in places_for(name):
+                        awaited.setdefault(path, set()).add(name)
+        if self.detector is not None:
+            for path in self._awaited.keys() - awaited.keys() - self._by_path.keys():
+                self.detector.unwatch(path)
+            for path in awaited.keys() - self._awaited.keys():
+                self.detector.watch(path)
+        self._awaited = awaited
 
     def waiting(self) -> dict[str, str]:
         """Watched modules whose save on disk is not running, and why (for reports and UIs)."""

@@ -228,6 +228,32 @@ def test_a_save_needing_a_new_module_is_retried_when_that_module_appears(project
     assert report.ok and report.reloaded == (user.__name__,) and user.X == 5
 
 
+def test_a_save_needing_a_missing_module_is_retried_when_its_file_is_created(project):
+    """Nothing else imports the new module: its file appearing is what retries the save."""
+    project.write("pkg.__init__", "")
+    project.write("pkg.user", "X = 1\n")
+    user = project.load("pkg.user")
+    project.write("pkg.user", "from . import helper\nX = helper.VALUE\n")
+    report = qtreload.check()
+    assert [f.module for f in report.failures] == [user.__name__]
+    assert "waiting" in report.waiting[user.__name__]
+    assert not qtreload.check()  # nothing new: not tried again
+    project.write("pkg.helper", "VALUE = 5\n")
+    report = qtreload.check()
+    assert report.ok and report.reloaded == (user.__name__,) and user.X == 5
+    assert not report.waiting
+
+
+def test_a_save_needing_a_missing_top_level_module_is_retried_when_it_is_created(project):
+    project.write("main", "X = 1\n")
+    main = project.load("main")
+    project.write("main", "import {p}helper\nX = {p}helper.VALUE\n")
+    assert not qtreload.check().ok
+    project.write("helper", "VALUE = 7\n")
+    report = qtreload.check()
+    assert report.ok and report.reloaded == (main.__name__,) and main.X == 7
+
+
 def test_the_report_says_which_path_each_module_took(project):
     project.write("paths", "DATA = []\n\ndef f():\n    return 1\n")
     paths = project.load("paths")
@@ -456,6 +482,51 @@ def test_a_module_that_replaces_itself_in_sys_modules_keeps_reloading(project):
     assert sys.modules[module.__name__] is new and new() == "v4"
     project.path("callmod").write_text(source.replace('"v4"', '"v5"'))
     assert qtreload.check().ok and sys.modules[module.__name__]() == "v5"
+
+
+def _retarget(link, target) -> None:
+    """Point the symbolic link ``link`` at ``target`` in one step, as ``ln -sfn`` does."""
+    import os
+
+    temporary = f"{link}.new"
+    os.symlink(target, temporary)
+    os.replace(temporary, link)
+
+
+def test_a_symlinked_module_retargeted_to_another_file_reloads(project, tmp_path):
+    name = project.name("linked")
+    for version in ("v1", "v2"):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / "linked.py").write_text(
+            f"def version():\n    return {version!r}\n")
+    (tmp_path / f"{name}.py").symlink_to(tmp_path / "v1" / "linked.py")
+    linked = project.load("linked")
+    version = linked.version
+    assert qtreload.check().reloaded == () and version() == "v1"
+    _retarget(tmp_path / f"{name}.py", tmp_path / "v2" / "linked.py")
+    assert qtreload.check().reloaded == (name,)
+    assert linked.version is version and version() == "v2"
+    (tmp_path / "v2" / "linked.py").write_text("def version():\n    return 'v3'\n")
+    assert qtreload.check().reloaded == (name,) and version() == "v3"  # the new target's edits
+    (tmp_path / "v1" / "linked.py").write_text("def version():\n    return 'old'\n")
+    assert qtreload.check().reloaded == () and version() == "v3"  # not the old target's
+
+
+def test_a_symlinked_package_folder_retargeted_reloads_even_by_a_forced_reload(project,
+                                                                               tmp_path):
+    name = project.name("pkg")
+    for version in ("v1", "v2"):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / "__init__.py").write_text("")
+        (tmp_path / version / "mod.py").write_text(f"def version():\n    return {version!r}\n")
+    (tmp_path / name).symlink_to(tmp_path / "v1", target_is_directory=True)
+    mod = project.load("pkg.mod")
+    assert qtreload.check().reloaded == ()
+    _retarget(tmp_path / name, tmp_path / "v2")
+    # (the package's __init__ is the same file content in both: it has nothing to re-run)
+    assert qtreload.check().reloaded == (f"{name}.mod",) and mod.version() == "v2"
+    _retarget(tmp_path / name, tmp_path / "v1")
+    assert qtreload.reload(mod).reloaded == (f"{name}.mod",) and mod.version() == "v1"
 
 
 def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
