@@ -13,7 +13,9 @@ connect time, so that it passes all of a signal's arguments, as PyQt does (F2).
 """
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import types
 import weakref
 from collections.abc import Callable, Iterator
@@ -29,9 +31,11 @@ from ._compat import (
     Qt,
     Signal,
     disconnect_once,
+    is_deleted,
 )
 from ._default import reloader
 from ._handlers import Getter, bound_method, current, handler_key, looked_up_by_name
+from ._threadrelay import ThreadRelay
 from ._trim import any_arity, fixed_arity
 
 #: Makes the Python functions qtreload connects: PySide passes a function as many
@@ -101,11 +105,64 @@ def _call_current(get: Getter, args: tuple, kwargs: dict) -> Any:
     return None if target is None else _call(target, args, kwargs)
 
 
-def _checked(get: Getter, name: str) -> Callable:
-    """A slot that runs the stale check, then the handler's current code, trimmed."""
-    slot = slot_function(_call_current, get)
+def _checked(get: Getter, home: HomeThread | None, name: str) -> Callable:
+    """A slot that runs the stale check, then the handler's current code, trimmed
+    (in its ``home`` thread if there is one)."""
+    if home is not None:
+        slot = slot_function(_call_at_home, home)
+        slot.home = home  # type: ignore[attr-defined]  # for disconnect()
+    else:
+        slot = slot_function(_call_current, get)
     slot.__name__ = slot.__qualname__ = name
     return slot
+
+
+class HomeThread:
+    """PySide: where a plain function's connection runs it, the thread that connected it.
+
+    PyQt runs a plain function connected with the default (auto) type in the
+    thread that called ``connect()``, queued from other threads; PySide6 runs it
+    in the thread that emits (docs/binding-facts.md, F5). So on PySide the slot
+    is connected direct, and calls the handler at once in its home thread and
+    hands other threads' calls to a :class:`~qtreload._relay.ThreadRelay` that lives
+    there (queued, or blocking queued: the connection type asked for). The relay
+    goes with the slot (sender deleted, or disconnected), by ``deleteLater`` in
+    its own thread: it may be running a call.
+    """
+
+    __slots__ = ("get", "ident", "always", "relay", "connected")
+
+    def __init__(self, get: Getter, kind: int) -> None:
+        self.get = get
+        self.connected = True
+        self.ident = threading.get_ident()
+        self.always = kind in (_QUEUED, _BLOCKING)  # queued even from the home thread
+        self.relay = ThreadRelay()
+        self.relay.listen(Qt.ConnectionType.BlockingQueuedConnection if kind == _BLOCKING
+                          else Qt.ConnectionType.QueuedConnection)
+
+    def retire(self) -> None:
+        """Let the relay go (the slot is gone): deleted in its thread, by its event loop,
+        after the calls already handed to it (as PyQt runs them when the sender is deleted)."""
+        _retired[:] = [relay for relay in _retired if not is_deleted(relay)]
+        if not is_deleted(self.relay):
+            self.relay.deleteLater()
+            _retired.append(self.relay)  # Python must not delete it here: Qt will
+
+
+#: Relays of slots that are gone, until their thread's event loop deletes them.
+_retired: list[ThreadRelay] = []
+
+
+def _call_at_home(home: HomeThread, args: tuple, kwargs: dict) -> Any:
+    if not home.always and threading.get_ident() == home.ident:
+        return _call_current(home.get, args, kwargs)
+    home.relay.run.emit(functools.partial(_call_relayed, home, args, kwargs))
+    return None
+
+
+def _call_relayed(home: HomeThread, args: tuple, kwargs: dict) -> Any:
+    return _call_current(home.get, args, kwargs) if home.connected else None
 
 
 def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
@@ -115,9 +172,14 @@ def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
     raises ``TypeError``, as the binding does.
     """
     _check_signal(signal)
-    if _unique(options.get("type")):
-        if PYSIDE:  # PySide6 makes no unique connection to a Python callable (F6)
-            options = dict(options, type=Qt.ConnectionType(_kind(options["type"]) & ~_UNIQUE))
+    unique = _unique(options.get("type"))
+    kind = _kind(options.get("type", _AUTO)) & ~_UNIQUE
+    qobject_method = _qobject_method(handler)
+    if PYSIDE:
+        # PySide6 makes no unique connection to a Python callable (F6); a plain
+        # function's slot is connected direct, and runs in its home thread (F5).
+        options = dict(options, type=Qt.ConnectionType(kind if qobject_method else _DIRECT))
+    if unique:
         for slot in _candidates(handler):
             if PYSIDE:
                 connected = disconnect_once(signal, slot)
@@ -131,11 +193,12 @@ def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
             if connected:
                 raise TypeError(f"qtreload.connect: {handler!r} is already connected to this "
                                 "signal (type=UniqueConnection)")
-    if _qobject_method(handler):
+    if qobject_method:
         return signal.connect(MethodProxy(handler).call, **options)
     # Like PyQt: a plain object's method is held weakly, anything else strongly.
     get = current(handler, weak=isinstance(handler, types.MethodType))
-    slot = _checked(get, getattr(handler, "__name__", type(handler).__name__))
+    home = HomeThread(get, kind) if PYSIDE and kind != _DIRECT else None
+    slot = _checked(get, home, getattr(handler, "__name__", type(handler).__name__))
     connection = signal.connect(slot, **options)
     key = handler_key(handler)
 
@@ -145,6 +208,8 @@ def connect(signal: BoundSignal, handler: Callable, **options: Any) -> Any:
             refs.remove(ref)
         if not refs:
             slots_by_handler.pop(key, None)
+        if home is not None:
+            home.retire()
 
     slots_by_handler.setdefault(key, []).append(weakref.ref(slot, forget))
     return connection
@@ -156,6 +221,9 @@ def disconnect(signal: BoundSignal, handler: Callable) -> None:
     for slot in _candidates(handler):
         while disconnect_once(signal, slot):
             found = True
+            home = getattr(slot, "home", None)
+            if home is not None:  # PyQt drops the calls a disconnect left queued
+                home.connected = False
             proxy = getattr(slot, "__self__", None)
             if isinstance(proxy, MethodProxy):
                 proxy.setParent(None)
@@ -196,13 +264,16 @@ def _check_signal(signal: Any) -> None:
                     f"blinker.Signal, not {signal!r}")
 
 
-_UNIQUE_KIND: Any = Qt.ConnectionType.UniqueConnection  # an int, or an enum with .value
-_UNIQUE = int(getattr(_UNIQUE_KIND, "value", _UNIQUE_KIND))
-
-
 def _kind(kind: Any) -> int:
     """A connection type (an enum or an int) as an int."""
     return int(getattr(kind, "value", kind))
+
+
+_AUTO = _kind(Qt.ConnectionType.AutoConnection)
+_DIRECT = _kind(Qt.ConnectionType.DirectConnection)
+_QUEUED = _kind(Qt.ConnectionType.QueuedConnection)
+_BLOCKING = _kind(Qt.ConnectionType.BlockingQueuedConnection)
+_UNIQUE = _kind(Qt.ConnectionType.UniqueConnection)
 
 
 def _unique(kind: Any) -> bool:

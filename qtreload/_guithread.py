@@ -19,26 +19,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ._compat import QCoreApplication, QObject, QThread, Signal, Slot
+from ._compat import QCoreApplication, QThread
 from ._default import reloader
+from ._threadrelay import ThreadRelay
 
-
-class _Relay(QObject):
-    """Lives in the GUI thread; runs what other threads emit to it, there.
-
-    ``_call`` is a declared slot, connected after the move: PyQt runs an
-    undeclared Python slot through a helper object that stays in the thread
-    where ``connect`` was called (docs/binding-facts.md, F16).
-    """
-
-    run = Signal(object)
-
-    @Slot(object)
-    def _call(self, func: Callable[[], object]) -> None:
-        func()
-
-
-_relay: _Relay | None = None
+_relay: ThreadRelay | None = None
 _relay_lock = threading.Lock()
 
 
@@ -55,13 +40,13 @@ def dispatch(func: Callable[[], object] | None) -> bool:
     return True
 
 
-def _gui_relay(gui: QThread) -> _Relay:
+def _gui_relay(gui: QThread) -> ThreadRelay:
     global _relay
     with _relay_lock:
         if _relay is None or _relay.thread() is not gui:
-            relay = _Relay()
+            relay = ThreadRelay()
             relay.moveToThread(gui)
-            relay.run.connect(relay._call)
+            relay.listen()
             _relay = relay
         return _relay
 

@@ -10,6 +10,7 @@ import weakref
 import pytest
 from qtpy.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
 from qtpy.QtWidgets import QComboBox, QPushButton, QSpinBox, QWidget
+from reliability_helpers import assert_clean_exit, run_script
 
 import qtreload
 from qtreload import _compat
@@ -294,6 +295,157 @@ def test_qobject_method_runs_in_the_receivers_thread(qtbot):
     finally:
         thread.quit()
         thread.wait(5000)
+
+
+class Firing(QThread):
+    """A worker thread that emits ``emitter.fired`` from its own ``run``."""
+
+    def __init__(self, emitter: Emitter, value: int) -> None:
+        super().__init__()
+        self.emitter, self.value = emitter, value
+
+    def run(self) -> None:
+        self.emitter.fired.emit(self.value)
+
+
+def _ran_in(qtbot, connect_type=None) -> list[tuple[int, int]]:
+    """(value, thread) of each call of a plain function connected in the main thread to a
+    signal of an object that lives in a worker QThread and emits there."""
+    ran_in: list[tuple[int, int]] = []
+    emitter = Emitter()
+    options = {} if connect_type is None else {"type": connect_type}
+    qtreload.connect(emitter.fired, lambda value: ran_in.append((value, threading.get_ident())),
+                     **options)
+    worker = Firing(emitter, 7)
+    emitter.moveToThread(worker)
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: bool(ran_in), timeout=5000)
+        assert worker.wait(5000)
+        qtbot.wait(20)  # and no second call comes
+    finally:
+        worker.wait(5000)
+    return ran_in
+
+
+def test_plain_function_runs_in_the_thread_that_connected_it(qtbot):
+    """The same on every binding (PySide6 alone would run it in the sender's thread, F5)."""
+    assert _ran_in(qtbot) == [(7, threading.get_ident())]
+
+
+def test_plain_function_with_a_direct_connection_runs_in_the_emitting_thread(qtbot):
+    (value, tid), = _ran_in(qtbot, Qt.ConnectionType.DirectConnection)
+    assert value == 7 and tid != threading.get_ident()
+
+
+def test_plain_function_connected_in_a_worker_runs_in_that_worker(qtbot):
+    """Connected in a worker thread (with an event loop), emitted in the main thread."""
+
+    class Connector(QObject):
+        connect_now = Signal(object)
+
+        @Slot(object)
+        def on_connect_now(self, signal) -> None:
+            self.connected_in = threading.get_ident()
+            qtreload.connect(signal, lambda value: ran_in.append((value, threading.get_ident())))
+            self.done.set()
+
+    ran_in: list[tuple[int, int]] = []
+    thread = QThread()
+    connector = Connector()
+    connector.done = threading.Event()
+    connector.moveToThread(thread)
+    connector.connect_now.connect(connector.on_connect_now)
+    thread.start()
+    try:
+        emitter = Emitter()
+        connector.connect_now.emit(emitter.fired)
+        assert connector.done.wait(5)
+        emitter.fired.emit(3)
+        qtbot.waitUntil(lambda: bool(ran_in), timeout=5000)
+        assert ran_in == [(3, connector.connected_in)]
+        assert connector.connected_in != threading.get_ident()
+    finally:
+        thread.quit()
+        thread.wait(5000)
+
+
+def test_plain_function_with_a_queued_connection_runs_later_in_the_same_thread(qtbot):
+    emitter, ran_in = Emitter(), []
+    qtreload.connect(emitter.fired, lambda value: ran_in.append((value, threading.get_ident())),
+                     type=Qt.ConnectionType.QueuedConnection)
+    emitter.fired.emit(4)
+    assert ran_in == []
+    qtbot.waitUntil(lambda: bool(ran_in), timeout=5000)
+    assert ran_in == [(4, threading.get_ident())]
+
+
+def _live_thread_relays() -> int:
+    from qtreload._threadrelay import ThreadRelay
+
+    gc.collect()
+    return sum(isinstance(o, ThreadRelay) and not _compat.is_deleted(o) for o in gc.get_objects())
+
+
+def test_what_carries_a_plain_function_to_its_thread_goes_with_the_sender(qtbot):
+    before = _live_thread_relays()
+    emitters = [Emitter() for _ in range(20)]
+    for emitter in emitters:
+        qtreload.connect(emitter.fired, lambda value: None)
+    del emitters, emitter
+    qtbot.waitUntil(lambda: _live_thread_relays() <= before, timeout=5000)
+
+
+QUEUED_FROM_A_WORKER = """
+import threading
+from qtpy.QtCore import QThread
+
+class Emitter(QObject):
+    fired = Signal(int)
+
+class Firing(QThread):
+    def __init__(self, emitter):
+        super().__init__()
+        self.emitter = emitter
+
+    def run(self):
+        for value in range(3):
+            self.emitter.fired.emit(value)
+        self.emitter = None  # the sender's last reference: deleted in the worker
+
+calls = []
+for _ in range(30):
+    emitter = Emitter()
+    box = []
+
+    def handler(value, emitter=emitter):
+        calls.append((value, threading.get_ident()))
+        if PARAMS["disconnect"] and box:
+            qtreload.disconnect(emitter.fired, box.pop())
+
+    box.append(handler)
+    qtreload.connect(emitter.fired, handler)
+    worker = Firing(emitter)
+    emitter.moveToThread(worker)
+    del emitter, handler
+    worker.start()
+    assert worker.wait(5000)
+    settle()
+    settle()
+    box.clear()
+main = threading.get_ident()
+assert all(tid == main for _, tid in calls), calls
+print("CALLS", [value for value, _ in calls].count(0), len(calls))
+"""
+
+
+@pytest.mark.parametrize("disconnect", [False, True])
+def test_calls_queued_from_a_worker_when_the_connection_goes(tmp_path, disconnect):
+    """A plain function connected in the main thread; a worker emits three times.
+    Deleting the sender afterwards: the three calls run (in the main thread). The
+    handler disconnecting itself at its first call: the other two are dropped."""
+    result = run_script(QUEUED_FROM_A_WORKER, tmp_path, {"disconnect": disconnect})
+    assert f"CALLS 30 {30 if disconnect else 90}" in assert_clean_exit(result)
 
 
 def test_deleted_receiver_is_not_called_and_is_freed(qtbot):
