@@ -16,7 +16,6 @@ from __future__ import annotations
 import abc
 import enum
 import functools
-import inspect
 import logging
 import types
 import weakref
@@ -27,7 +26,7 @@ from typing import Any
 from . import _closures
 from ._edits import MISSING, EditLog, cell_value, retype
 from ._report import ReloadWarning
-from ._trim import call_trimmed
+from ._trampoline import is_trampoline, trampoline_code
 
 #: A class rule looks at (old class, new class) and yields (reason, fatal).
 #: ``fatal`` True means the live class cannot be patched: a restart is needed, and
@@ -59,7 +58,6 @@ ABSENT = MISSING
 # ``_abc_impl`` holds an ABC's registered virtual subclasses: the live one is kept.
 _SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__",
                                "_abc_impl"})
-_TRAMPOLINE_NAME = "_qtreload_trampoline"
 
 # What a reload displaced (removed, or replaced by an unrelated object) that a
 # binding may still call: functions, bound methods, and descriptors (classmethod,
@@ -122,35 +120,6 @@ def _standard_rules(old: type, new: type, mapped: Callable[[Any], Any]) -> Itera
         yield "__slots__ layout changed"
     if issubclass(old, tuple) and old.__dict__.get("_fields") != new.__dict__.get("_fields"):
         yield "namedtuple fields changed"
-
-
-def _trampoline_code(nfree: int, coroutine: bool = False) -> types.CodeType:
-    """Code that forwards to ``__qtreload_target__``, with ``nfree`` unused free variables.
-
-    Used when a new definition needs a different closure (e.g. a method that
-    starts using ``super()``): a function's closure cannot be replaced, but its
-    code can, as long as the count of free variables stays the same. For an
-    ``async def`` target it is an ``async def`` too, so the function stays a
-    coroutine function for ``inspect`` and for whoever awaits it.
-    """
-    names = [f"_qtreload_free{i}" for i in range(nfree)]
-    run = "__qtreload_call__(__qtreload_target__, args, kwargs)"
-    lines = ["def _outer():"]
-    lines += [f"    {name} = None" for name in names]
-    lines += [
-        f"    {'async ' if coroutine else ''}def {_TRAMPOLINE_NAME}(*args, __qtreload_target__, "
-        "__qtreload_call__, **kwargs):",
-        f"        if 0: ({', '.join(names)},)" if names else "        pass",
-        f"        return {'await ' if coroutine else ''}{run}",
-        f"    return {_TRAMPOLINE_NAME}",
-    ]
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), "<qtreload trampoline>", "exec"), namespace)
-    return namespace["_outer"]().__code__
-
-
-def _is_trampoline(func: types.FunctionType) -> bool:
-    return func.__code__.co_name == _TRAMPOLINE_NAME
 
 
 def _cells(func: types.FunctionType) -> dict[str, types.CellType]:
@@ -399,21 +368,15 @@ class HotSwap:
         attrs = {k: old.__dict__[k] if k.startswith("__") and k in old.__dict__
                  else self.mapped(v) for k, v in new.__dict__.items()}
         # A new closure, or globals of its own (generated code): old forwards to new.
-        if (_is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars
-                or old.__globals__ is not new.__globals__):
-            coroutine = inspect.iscoroutinefunction(new)
-            if not _is_trampoline(old) or inspect.iscoroutinefunction(old) != coroutine:
-                nfree = len(old.__closure__ or ())
-                self._edit("set", old, "__code__", _trampoline_code(nfree, coroutine))
-                self._edit("set", old, "__defaults__", None)
-            trampoline = {"__qtreload_target__": new, "__qtreload_call__": call_trimmed}
-            self._edit("set", old, "__kwdefaults__", trampoline)
-            attrs["__wrapped__"] = new  # inspect.signature() shows the real parameters
+        forwards = (is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars
+                    or old.__globals__ is not new.__globals__)
+        code = trampoline_code(new, len(old.__closure__ or ())) if forwards else new.__code__
+        self._edit("set", old, "__code__", code)
+        self._edit("set", old, "__defaults__", self._mapped_tuple(new.__defaults__))
+        self._edit("set", old, "__kwdefaults__", self._mapped_dict(new.__kwdefaults__))
+        if forwards:
+            attrs["__wrapped__"] = new  # what it forwards to (inspect.unwrap() finds it)
         else:
-            self._edit("set", old, "__code__", new.__code__)
-            self._edit("set", old, "__defaults__", self._mapped_tuple(new.__defaults__))
-            kwdefaults = self._mapped_dict(new.__kwdefaults__)
-            self._edit("set", old, "__kwdefaults__", kwdefaults)
             new_cells = _cells(new)
             for name, cell in _cells(old).items():
                 self._edit("cell", cell, None, self.mapped(cell_value(new_cells[name])))

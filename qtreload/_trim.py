@@ -2,7 +2,7 @@
 
 PyQt5 calls a slot with all the signal's arguments and, when the call machinery
 itself raises ``TypeError`` (no Python frame of the slot ran), drops the last
-argument and retries. Wrappers and trampolines must keep that behaviour, or a
+argument and retries. Wrappers must keep that behaviour, or a
 ``clicked(bool)`` emission breaks every zero-argument handler they wrap. A
 ``TypeError`` raised inside the handler's body is never retried.
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qtreload._trampoline import is_trampoline
+
 REPO = Path(__file__).resolve().parent.parent
 _SIMPLE = (int, float, str, bytes, bool, type(None), complex)
 _SKIP_MEMBERS = frozenset({"__dict__", "__weakref__", "__module__", "_abc_impl"})
@@ -79,9 +81,8 @@ def _function(func: types.FunctionType) -> dict:
     defaults = [_describe(d) for d in func.__defaults__ or ()]
     kwdefaults = {k: _describe(v) for k, v in (func.__kwdefaults__ or {}).items()}
     # A hot-swapped function whose closure changed forwards to its new version.
-    target = (func.__kwdefaults__ or {}).get("__qtreload_target__")
-    if isinstance(target, types.FunctionType):
-        return _function(target)
+    if is_trampoline(func):
+        return _function(func.__wrapped__)  # type: ignore[attr-defined]
     return {"function": func.__qualname__, "code": _code_digest(func.__code__),
             "defaults": defaults, "kwdefaults": kwdefaults}
 

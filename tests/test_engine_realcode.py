@@ -4,8 +4,11 @@ Every test here failed before its fix (see ``tests/test_replay.py`` for the repl
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
+
+import pytest
 
 import qtreload
 
@@ -527,6 +530,46 @@ def test_a_symlinked_package_folder_retargeted_reloads_even_by_a_forced_reload(p
     assert qtreload.check().reloaded == (f"{name}.mod",) and mod.version() == "v2"
     _retarget(tmp_path / name, tmp_path / "v1")
     assert qtreload.reload(mod).reloaded == (f"{name}.mod",) and mod.version() == "v1"
+
+
+STARTS_USING_SUPER = """
+    class Base:
+        def greet(self, name="base"):
+            return name
+
+    class Child(Base):
+        def greet(self, name, /, *more, polite=False, **extra):
+            return ("child v1", name, more, polite, extra)
+
+        def tell(self, first, second=2):
+            return ("tell v1", first, second)
+"""
+
+
+def test_a_method_that_starts_using_super_is_called_directly_as_the_new_one(project):
+    """Its live function forwards to the new version, with the new version's parameters:
+    no Qt-style trimming of extra arguments for a direct call, the same TypeError."""
+    project.write("starts", STARTS_USING_SUPER)
+    starts = project.load("starts")
+    child, greet, tell = starts.Child(), starts.Child.greet, starts.Child.tell
+    project.edit("starts", '("child v1", name, more, polite, extra)',
+                 '("child v2", super().greet(name), more, polite, extra)')
+    project.edit("starts", 'def tell(self, first, second=2):\n        return ("tell v1"',
+                 'def tell(self, first, second=3):\n        return (super().greet(), "tell v2"')
+    assert qtreload.check().ok
+    assert starts.Child.greet is greet and starts.Child.tell is tell
+    assert child.greet("a", 1, polite=True, x=2) == ("child v2", "a", (1,), True, {"x": 2})
+    assert child.tell(1) == ("base", "tell v2", 1, 3)  # the new default
+    wrong_calls = [(tell, (child, 1, 2, 3), {}), (tell, (child,), {}),  # before: (1, 2, 3)
+                   (tell, (child, 1), {"third": 4}), (greet, (child,), {"name": "a"}),
+                   (greet, (), {})]  # ...was trimmed to (1, 2)
+    for live, args, kwargs in wrong_calls:
+        with pytest.raises(TypeError) as direct:
+            live(*args, **kwargs)
+        with pytest.raises(TypeError) as fresh:
+            live.__wrapped__(*args, **kwargs)
+        assert str(direct.value) == str(fresh.value)
+    assert inspect.signature(tell) == inspect.signature(tell.__wrapped__)
 
 
 def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
