@@ -239,6 +239,14 @@ class HotSwap:
             self._pair_values(module, old, new)
 
     def _pair_values(self, module: str, old: Any, new: Any) -> None:
+        if type(new) is types.FunctionType and type(old) is types.FunctionType:
+            # The usual case, first (a function's ``__wrapped__`` is in its ``__dict__``).
+            if new.__module__ == module and old.__qualname__ == new.__qualname__:
+                self._pair(new, old)
+                self._function_pairs.append((old, new))
+                if "__wrapped__" in old.__dict__ and "__wrapped__" in new.__dict__:
+                    self._pair_values(module, old.__wrapped__, new.__wrapped__)
+            return
         if getattr(new, "__module__", None) != module:
             return
         if getattr(old, "__qualname__", None) != getattr(new, "__qualname__", MISSING):

@@ -436,8 +436,8 @@ class WatchList:
             if path != os.path.abspath(module.__file__):  # symbolic links on the way?
                 record.file, record.links = module.__file__, symlinks_on(module.__file__)
             self._watch_record(record)
-            if source is not None and disk is not None:
-                self.news |= self._read(record)  # edited between import and now?
+            if source is not None and disk is not None and disk != source:
+                self.news |= self._read(record)  # edited between import and now
             self._commits += 1  # newly there: a failed save that imports it may work now
             self._committed[name] = self._commits
             if waited_for is None:  # (once: a start watches hundreds of modules here)
