@@ -416,9 +416,9 @@ class WatchList:
                     self._forget(name)  # re-imported: another module object
         waited_for: set[str] | None = None  # what the failed saves import
         ran: dict[str, list[Any]] = {}  # the modules qtreload compiled code for, by name
-        for (compiled, _), (_, module) in self._compiled.items():
-            if module is not None:
-                ran.setdefault(compiled, []).append(module)
+        for (compiled, _), (_, ran_in) in self._compiled.items():
+            if ran_in is not None:
+                ran.setdefault(compiled, []).append(ran_in)
         for name, found in modules.items():
             if name in self.records or name in self._ignored or found is None:
                 continue
