@@ -572,6 +572,70 @@ def test_a_method_that_starts_using_super_is_called_directly_as_the_new_one(proj
     assert inspect.signature(tell) == inspect.signature(tell.__wrapped__)
 
 
+REGISTRY_BASE = """
+    from {p}books import record
+
+    PLUGINS = []
+    BY_NAME = {}
+
+    class Plugin:
+        def __init_subclass__(cls, **kwargs):
+            super().__init_subclass__(**kwargs)
+            PLUGINS.append(cls)
+            BY_NAME[cls.__name__] = cls
+
+    class Meta(type):
+        def __init__(cls, name, bases, namespace):
+            super().__init__(name, bases, namespace)
+            record(name, cls)
+
+    class Schema(metaclass=Meta):
+        pass
+"""
+
+BOOKS = """
+    _registry = {}
+
+    def record(name, cls):  # as marshmallow's class registry: a list per name
+        _registry.setdefault(name, []).append(cls)
+"""
+
+PLUGINS = """
+    from {p}base import Plugin, Schema
+
+    SETTING = 1
+
+    class Alpha(Plugin):
+        def run(self):
+            return "alpha v1"
+
+    class AlphaSchema(Schema):
+        def dump(self):
+            return "dump v1"
+"""
+
+
+@pytest.mark.parametrize("edit", [("alpha v1", "alpha v2"), ("SETTING = 1", "SETTING = 2")],
+                         ids=["fast path", "full run"])
+def test_a_registry_a_base_fills_for_its_subclasses_holds_the_live_class_once(project, edit):
+    """A base's ``__init_subclass__`` (or its metaclass) registers each class in another
+    module: a re-run class must not be added again, nor leave its throw-away copy there."""
+    project.write("books", BOOKS)
+    project.write("base", REGISTRY_BASE)
+    project.write("plugins", PLUGINS)
+    base, books, plugins = project.load("base"), project.load("books"), project.load("plugins")
+    Alpha, AlphaSchema = plugins.Alpha, plugins.AlphaSchema
+    project.edit("plugins", *edit)
+    project.edit("plugins", "dump v1", "dump v2")
+    assert qtreload.check().reloaded == (plugins.__name__,)
+    assert plugins.Alpha is Alpha and plugins.AlphaSchema is AlphaSchema
+    assert len(base.PLUGINS) == 1 and base.PLUGINS[0] is Alpha  # once, the live class
+    assert list(base.BY_NAME) == ["Alpha"] and base.BY_NAME["Alpha"] is Alpha
+    assert [c for cs in books._registry.values() for c in cs] == [base.Schema, AlphaSchema]
+    assert books._registry["AlphaSchema"][0] is AlphaSchema
+    assert AlphaSchema().dump() == "dump v2"
+
+
 def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
     """Seen in attrs: a generated ``__init__`` whose new code reads a name only its new
     globals hold (``_setattr``) must not run with the old globals."""
