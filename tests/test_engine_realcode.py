@@ -636,6 +636,92 @@ def test_a_registry_a_base_fills_for_its_subclasses_holds_the_live_class_once(pr
     assert AlphaSchema().dump() == "dump v2"
 
 
+MAKER = """
+    VERSION = 1
+    MADE = []
+
+    def build(cls):  # as attrs' ``attr.s``: builds at the importer's import
+        cls.made_by = VERSION
+        MADE.append(cls.__name__)
+        return cls
+"""
+
+MODELS = """
+    from {p}maker import build
+    from {p}helpers import Base
+
+    LOADED = []
+
+    @build
+    class Model:
+        pass
+
+    class Child(Base):  # Base's metaclass, defined beside it, calls maker
+        pass
+"""
+
+HELPERS = """
+    import {p}maker
+
+    class Meta(type):
+        def __init__(cls, name, bases, namespace):
+            super().__init__(name, bases, namespace)
+            if bases:
+                {p}maker.build(cls)
+
+    class Base(metaclass=Meta):
+        pass
+"""
+
+LATER = """
+    import {p}maker
+
+    DATA = []
+
+    def later():  # calls maker only when called, never at import
+        return {p}maker.build
+"""
+
+
+@pytest.fixture
+def rerun_importers():
+    qtreload.configure(rerun_importers=True)
+    yield
+    qtreload.configure(rerun_importers=False)
+
+
+def _maker_project(project):
+    for short, source in (("maker", MAKER), ("helpers", HELPERS), ("models", MODELS),
+                          ("later", LATER)):
+        project.write(short, source)
+    return [project.load(short) for short in ("maker", "helpers", "models", "later")]
+
+
+def test_importers_that_built_with_a_module_rerun_with_it_when_asked(project, rerun_importers):
+    maker, helpers, models, later = _maker_project(project)
+    Model, Child, loaded, data = models.Model, models.Child, models.LOADED, later.DATA
+    assert maker.MADE == ["Child", "Model"] or maker.MADE == ["Model", "Child"]
+    project.edit("maker", "VERSION = 1", "VERSION = 2")  # a full run: MADE starts empty
+    report = qtreload.check()
+    assert report.ok, report.failures
+    # As a restart: what built with maker at import built again, with the new maker.
+    assert set(report.reloaded) == {maker.__name__, helpers.__name__, models.__name__}
+    assert report.reloaded[0] == maker.__name__
+    assert sorted(maker.MADE) == ["Child", "Model"]
+    assert models.Model is Model and Model.made_by == 2 and Child.made_by == 2
+    assert models.LOADED is not loaded  # the importer's own data started afresh too
+    assert later.DATA is data  # never called maker at import: left alone
+    project.edit("maker", "cls.made_by = VERSION", "cls.made_by = VERSION * 10")
+    assert qtreload.check().reloaded == (maker.__name__,)  # the fast path takes no importer
+
+
+def test_importers_are_left_alone_by_default(project):
+    maker, _, models, _ = _maker_project(project)
+    project.edit("maker", "VERSION = 1", "VERSION = 2")
+    assert qtreload.check().reloaded == (maker.__name__,)
+    assert maker.MADE == [] and models.Model.made_by == 1  # the README says so
+
+
 def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
     """Seen in attrs: a generated ``__init__`` whose new code reads a name only its new
     globals hold (``_setattr``) must not run with the old globals."""
