@@ -30,6 +30,7 @@ from ._compat import QApplication, QCoreApplication, Qt, QTest
 from ._default import reloader
 from ._engine import disabled_by_environment
 from ._report import ReloadReport
+from ._scriptbinding import restart_with_the_scripts_binding
 from ._tracebacks import format_user_exception, user_traceback
 from ._triggers import TRIGGERS, switches
 
@@ -51,8 +52,9 @@ qtreload installs one that logs an uncaught exception and keeps the app
 running, instead of PyQt's default of aborting it: fix the code and click
 again. The app can still set its own hook; --no-excepthook keeps the default.
 
-The binding is the one QT_API names (pyqt5, pyqt6, pyside6), else the first
-installed: set QT_API if the script uses another one.
+The binding is the one QT_API names (pyqt5, pyqt6, pyside6), else the one the
+script imports (import PySide6, from PyQt6 import ...), else the first
+installed (as qtpy picks it, for a script that imports only qtpy).
 """
 
 #: The demo's edit of the counter example: the "+1" handler starts adding ten.
@@ -139,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; the exit status."""
     args = build_parser().parse_args(argv)
     if args.command == "run":
+        restart_with_the_scripts_binding(args.script)
         _log_to_stderr(logging.WARNING if args.quiet else logging.INFO)
         apply_trigger_flags(args)
         configure_triggers(events=args.events, wrapped=args.wrapped, timers=args.timers)

@@ -24,26 +24,34 @@ INSTALL_HINT = ("pip install 'qtreload-live[pyqt5]' (or [pyqt6], or [pyside6]), 
                 "or install the binding yourself")
 
 
-def _installed(package: str) -> bool:
+def is_installed(package: str) -> bool:
+    """Can the top-level package ``package`` be imported (without importing it)?"""
     return importlib.util.find_spec(package) is not None
 
 
 def select_api(environ: Mapping[str, str] = os.environ,
                loaded: Mapping[str, object] = sys.modules,
-               installed: Callable[[str], bool] = _installed) -> str:
+               installed: Callable[[str], bool] = is_installed) -> str:
     """The ``QT_API`` name of the binding to use; ImportError naming the fix if there is none."""
+    return selection(environ, loaded, installed)[0]
+
+
+def selection(environ: Mapping[str, str] = os.environ,
+              loaded: Mapping[str, object] = sys.modules,
+              installed: Callable[[str], bool] = is_installed) -> tuple[str, str]:
+    """:func:`select_api`, and what chose it: ``"QT_API"``, ``"imported"`` or ``"installed"``."""
     wanted = environ.get("QT_API", "").strip().lower()
     if wanted:
         if wanted not in BINDINGS:
             raise ImportError(f"qtreload: QT_API={wanted!r} is not a supported binding; "
                               f"use one of {', '.join(BINDINGS)} (PySide2 is not supported)")
-        return wanted
+        return wanted, "QT_API"
     for api, package in BINDINGS.items():
         if package in loaded:
-            return api
+            return api, "imported"
     for api, package in BINDINGS.items():
         if installed(package):
-            return api
+            return api, "installed"
     raise ImportError(f"qtreload: no Qt binding is installed: {INSTALL_HINT}")
 
 
@@ -63,9 +71,10 @@ def _qtpy_told(api: str) -> Iterator[None]:
         # qtpy leaves QT_API set to its choice, so child processes use the same binding.
 
 
-API = select_api()
+#: The binding's ``QT_API`` name, and what chose it (see :func:`selection`).
+API, CHOSEN_BY = selection()
 BINDING = BINDINGS[API]
-if not _installed(BINDING):
+if not is_installed(BINDING):
     raise ImportError(f"qtreload: QT_API={API} but {BINDING} is not installed: {INSTALL_HINT}")
 with _qtpy_told(API):
     import qtpy

@@ -68,6 +68,9 @@ def test_selection_order():
     assert _compat.select_api({}, {"PyQt6": 1}, everything) == "pyqt6"
     assert _compat.select_api({}, {}, everything) == "pyqt5"
     assert _compat.select_api({}, {}, {"PySide6"}.__contains__) == "pyside6"
+    assert _compat.selection({"QT_API": "pyqt6"}, {"PyQt5": 1}, everything) == ("pyqt6", "QT_API")
+    assert _compat.selection({}, {"PySide6": 1}, everything) == ("pyside6", "imported")
+    assert _compat.selection({}, {}, everything) == ("pyqt5", "installed")
 
 
 def test_unsupported_or_missing_binding_is_a_clear_import_error():

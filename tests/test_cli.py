@@ -5,6 +5,7 @@ is found because it is installed (``pip install -e .``), not through PYTHONPATH.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -275,3 +276,79 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_from_the_command_line(tmp_path: Path) -> None:
     lines = ok(python(["-m", "qtreload", "--help"], cwd=tmp_path))
     assert any("demo" in line for line in lines)
+
+
+# -- which binding `run` uses --------------------------------------------------
+
+ALL_THREE_INSTALLED = all(importlib.util.find_spec(package) is not None
+                          for package in ("PyQt5", "PyQt6", "PySide6"))
+# Written with {PyQt5}-style fields: this file itself stays free of any one binding.
+PACKAGES = {"PyQt5": "PyQt5", "PyQt6": "PyQt6", "PySide6": "PySide6"}
+BINDING_IMPORTS = {
+    "pyside6": "from {PySide6}.QtWidgets import QApplication, QPushButton\n",
+    "pyqt6": "import {PyQt6}.QtCore\nfrom {PyQt6}.QtWidgets import QApplication, QPushButton\n",
+    "pyqt5": ("from {PyQt5} import QtWidgets\n"
+              "from {PyQt5}.QtWidgets import QApplication, QPushButton\n"),
+    "qtpy": "from qtpy.QtWidgets import QApplication, QPushButton\n",
+}
+CLICKS_WITH_QTRELOAD = """
+import sys
+
+import qtreload
+from qtreload import _compat
+
+app = QApplication(sys.argv)
+button = QPushButton("go")
+qtreload.connect(button.clicked, lambda: print("clicked on", _compat.API, sys.argv[1:]))
+button.click()
+"""
+
+
+def run_without_qt_api(script: Path, env: dict[str, str] | None = None) -> list[str]:
+    environ = {k: v for k, v in offscreen_env().items() if k not in ("QT_API", "FORCE_QT_API")}
+    return ok(subprocess.run([sys.executable, "-m", "qtreload", "run", str(script), "x"],
+                             cwd=script.parent, env={**environ, **(env or {})},
+                             capture_output=True, text=True, timeout=60))
+
+
+@pytest.mark.skipif(not ALL_THREE_INSTALLED, reason="needs PyQt5, PyQt6 and PySide6 installed")
+@pytest.mark.parametrize(("imports", "expected"), [
+    ("pyside6", "pyside6"), ("pyqt6", "pyqt6"), ("pyqt5", "pyqt5"),
+    ("qtpy", "pyqt5"),  # qtpy's own rule: the first installed
+])
+def test_run_uses_the_binding_the_script_imports(tmp_path: Path, imports: str,
+                                                 expected: str) -> None:
+    """Without QT_API, with all three installed: the script's own import decides, and the
+    app's signals connect through qtreload (a binding mismatch would raise TypeError)."""
+    script = write(tmp_path / "app.py",
+                   BINDING_IMPORTS[imports].format(**PACKAGES) + CLICKS_WITH_QTRELOAD)
+    assert run_without_qt_api(script) == [f"clicked on {expected} ['x']"]
+
+
+@pytest.mark.skipif(not ALL_THREE_INSTALLED, reason="needs PyQt5, PyQt6 and PySide6 installed")
+def test_run_keeps_the_binding_qt_api_names(tmp_path: Path) -> None:
+    script = write(tmp_path / "app.py", "import {PySide6}\nfrom qtreload import _compat\n"
+                                        "print(_compat.API)\n".format(**PACKAGES))
+    assert run_without_qt_api(script, {"QT_API": "pyqt6"}) == ["pyqt6"]
+
+
+def test_the_scripts_binding_is_read_from_its_imports(tmp_path: Path, monkeypatch) -> None:
+    from qtreload import _compat, _scriptbinding
+
+    installed = {"PyQt5", "PyQt6", "PySide6"}
+    monkeypatch.setattr(_compat, "is_installed", installed.__contains__)
+
+    def api_of(source: str) -> str | None:
+        return _scriptbinding.imported_api(write(tmp_path / "s.py", source.format(**PACKAGES)))
+
+    fallback = ("try:\n    from {PySide6} import QtCore\nexcept ImportError:\n"
+                "    from {PyQt5} import QtCore\n")
+    assert api_of("import os\nimport {PySide6}.QtCore as core\n") == "pyside6"
+    assert api_of("def main():\n    from {PyQt6} import QtWidgets\n") == "pyqt6"
+    assert api_of(fallback) == "pyside6"  # the preferred one comes first
+    installed.discard("PySide6")
+    assert api_of(fallback) == "pyqt5"  # the fallback it will use
+    assert api_of("from qtpy import QtCore\nimport PySide2\n") is None  # qtpy's rule; unsupported
+    assert api_of("from . import {PyQt6}\n") is None  # relative: the script's own module
+    assert api_of("import {PyQt6} (\n") is None  # does not parse: Python will say so
+    assert _scriptbinding.imported_api(tmp_path / "missing.py") is None
