@@ -18,14 +18,19 @@ from collections.abc import Callable, Iterable
 
 TRACK_NAME = "__qtreload_track__"
 
-# Live nested functions, by the code object they were created from.
+# Live nested functions, by the code object they were created from. (Code objects
+# compare by value: an entry's key may be an equal code from another file.)
 _live: dict[types.CodeType, weakref.WeakSet] = {}
+# The files whose code made a tracked closure, ever: a save of another file has none
+# to re-code.
+_files: set[str] = set()
 
 
 def track(func: Callable) -> Callable:
     """Remember a freshly created nested function or lambda; returns it unchanged."""
     code = getattr(func, "__code__", None)
     if code is not None:
+        _files.add(code.co_filename)
         live = _live.get(code)
         if live is None:
             live = _live[code] = weakref.WeakSet()
@@ -62,6 +67,17 @@ def retrack(func: types.FunctionType, old: types.CodeType) -> None:
         if not live:
             del _live[old]
     track(func)
+
+
+def any_made(code: types.CodeType | Iterable[types.CodeType]) -> bool:
+    """Did the file ``code`` comes from ever make a tracked closure?
+
+    (``code`` as :func:`nested_codes` takes it.) When they did not, a save has
+    no live closure to re-code, and the code trees need not be walked.
+    """
+    # One module's code objects, all compiled from its file: the first one tells.
+    first = code if isinstance(code, types.CodeType) else next(iter(code), None)
+    return first is not None and first.co_filename in _files
 
 
 def nested_codes(code: types.CodeType | Iterable[types.CodeType],

@@ -22,12 +22,13 @@ from __future__ import annotations
 import __future__
 
 import ast
-import dataclasses
+import functools
 import io
 import tokenize
 import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ._closures import TRACK_NAME
 
@@ -81,7 +82,7 @@ class Statement:
     imported: frozenset[str]
     methods: tuple[tuple[str, int, int, int], ...] = ()
 
-    @property
+    @functools.cached_property
     def codes(self) -> tuple[types.CodeType, ...]:
         """The code objects this statement's code holds (functions, class bodies, lambdas)."""
         if self.code is None:
@@ -94,14 +95,24 @@ class Statement:
             return self
         consts = tuple(next(codes) if isinstance(c, types.CodeType) else c
                        for c in self.code.co_consts)  # type: ignore[union-attr]
-        return dataclasses.replace(self, code=self.code.replace(co_consts=consts))  # type: ignore[union-attr]
+        return self._with(code=self.code.replace(co_consts=consts))  # type: ignore[union-attr]
 
     def shifted(self, delta: int) -> Statement:
         """The same statement ``delta`` lines further down (code included)."""
         if not delta:
             return self
         code = None if self.code is None else shift_code(self.code, delta)
-        return dataclasses.replace(self, start=self.start + delta, end=self.end + delta, code=code)
+        return self._with(start=self.start + delta, end=self.end + delta, code=code)
+
+    def _with(self, **changes: Any) -> Statement:
+        """``dataclasses.replace``, at the cost of a dict copy (hundreds move at each
+        save that adds a line): the fields are copied as they are, ``changes`` set."""
+        twin = object.__new__(Statement)
+        fields = dict(self.__dict__)
+        fields.pop("codes", None)  # cached from ``code``
+        fields.update(changes)
+        twin.__dict__.update(fields)
+        return twin
 
 
 class ModuleInfo:
@@ -112,7 +123,7 @@ class ModuleInfo:
     cache is described only if it is ever reloaded).
     """
 
-    __slots__ = ("source", "path", "future_flags", "_statements", "_names")
+    __slots__ = ("source", "path", "future_flags", "_statements", "_names", "_codes")
 
     def __init__(self, source: bytes, path: str,
                  statements: tuple[Statement, ...] | Callable[[], tuple[Statement, ...]],
@@ -122,6 +133,7 @@ class ModuleInfo:
         self.future_flags = future_flags  # ``from __future__`` features its code has
         self._statements = statements
         self._names: tuple[frozenset[str], frozenset[str]] | None = None
+        self._codes: tuple[types.CodeType, ...] | None = None
 
     @property
     def statements(self) -> tuple[Statement, ...]:
@@ -148,9 +160,11 @@ class ModuleInfo:
                            frozenset().union(*(s.imported for s in statements)))
         return self._names
 
-    def codes(self) -> list[types.CodeType]:
+    def codes(self) -> tuple[types.CodeType, ...]:
         """The top-level code objects of the module, in source order."""
-        return [code for statement in self.statements for code in statement.codes]
+        if self._codes is None:
+            self._codes = tuple(code for statement in self.statements for code in statement.codes)
+        return self._codes
 
     def run(self, namespace: dict) -> None:
         """Execute every statement in ``namespace``, in order: a full run of the module."""
@@ -163,12 +177,16 @@ def shift_code(code: types.CodeType, delta: int) -> types.CodeType:
     """``code`` (and the code objects it holds) moved ``delta`` lines.
 
     The line table is relative to ``co_firstlineno``: moving that moves every
-    position, so tracebacks and ``inspect`` point at the new lines.
+    position, so tracebacks and ``inspect`` point at the new lines. (Hundreds
+    of statements move at a save that adds a line: plain loops, no generators.)
     """
     consts = code.co_consts
-    if any(isinstance(c, types.CodeType) for c in consts):
-        consts = tuple(shift_code(c, delta) if isinstance(c, types.CodeType) else c
-                       for c in consts)
+    for const in consts:
+        if type(const) is types.CodeType:
+            break
+    else:
+        return code.replace(co_firstlineno=code.co_firstlineno + delta)
+    consts = tuple([shift_code(c, delta) if type(c) is types.CodeType else c for c in consts])
     return code.replace(co_firstlineno=code.co_firstlineno + delta, co_consts=consts)
 
 
@@ -297,7 +315,7 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
         if statement.kind == "string" and (statement.code is None) == (index == 0):
             if index == 0:
                 return compile_module(source, path)[1]  # a string became the docstring
-            kept[index] = dataclasses.replace(statement, code=None)  # no longer the docstring
+            kept[index] = statement._with(code=None)  # no longer the docstring
     changed = imported ^ previous.imported
     if changed:
         # A name now imported, or no longer: the statements that mention it
@@ -354,7 +372,7 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
         body if isinstance(c, types.CodeType) and c.co_name == statement.name
         and not c.co_flags & _CO_NEWLOCALS else c for c in statement.code.co_consts))
     key = b"".join(new_lines[statement.start - 1:statement.end])
-    return dataclasses.replace(statement, key=key, code=piece)
+    return statement._with(key=key, code=piece)
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -529,7 +547,7 @@ def _methods(node: ast.stmt, start: int) -> tuple[tuple[str, int, int, int], ...
 def _recompiled(statement: Statement, path: str, context: _Context) -> Statement:
     """``statement`` compiled again, for another ``context``."""
     code, _ = _compile_piece(statement.key.decode(context.encoding), path, context)
-    return dataclasses.replace(statement, code=shift_code(code, statement.start - 1))
+    return statement._with(code=shift_code(code, statement.start - 1))
 
 
 def _compile_piece(text: str, path: str, context: _Context) -> tuple[types.CodeType, bool]:

@@ -10,8 +10,10 @@ the hot-swap, and keeps the module-level data as it is.
 
 The statements are those :func:`._compiler.recompile` gave: the changed ones
 are the middle part whose text differs, between the common leading and
-trailing statements. Moved definitions run again so that their code, and the
-code of the live functions the hot-swap gives it, has the new line numbers.
+trailing statements. A definition that only moved does not run again: its live
+functions take its code at the new lines (:mod:`._lineshift`); one whose
+functions cannot all be found on its live object runs again, so that its code,
+and the code of the live functions the hot-swap gives it, has the new lines.
 
 Anything not certain to behave as the full path would falls back to it (the
 answer is then None): another statement changed, or moved while it holds
@@ -30,10 +32,12 @@ bodies of its ordinary methods (the full run makes the subclasses again:
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ._compiler import DEFINITION_KINDS, STAR, ModuleInfo, Statement, common_prefix
+from ._lineshift import Move, moves
 
 _CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 
@@ -48,6 +52,8 @@ class Chunk:
     new_codes: list[types.CodeType]  # and now
     info: ModuleInfo  # the new source, described
     names: frozenset[str]  # the module names it binds or removes: the only ones it changes
+    #: Live functions of definitions that only moved, and their code at the new lines.
+    moves: tuple[Move, ...] = ()
 
     def run(self, namespace: dict) -> None:
         """Remove the removed definitions and run the changed ones, in the live namespace."""
@@ -63,48 +69,74 @@ StarNames = Callable[[str], "frozenset[str] | None"]
 
 
 def find_chunk(old: ModuleInfo | None, new: ModuleInfo,
-               star_names: StarNames = lambda module: None) -> Chunk | None:
+               star_names: StarNames = lambda module: None,
+               namespace: Mapping[str, Any] | None = None) -> Chunk | None:
     """The chunk to re-run to go from ``old`` to ``new``, or None: take the full path.
 
     ``star_names``: what a ``from X import *`` after the change would bind (the
     full run runs it again); without it, such an import means the full path.
+    ``namespace``: the live module's, where the objects of definitions that only
+    moved are found (without it, they run again).
     """
     if old is None or old.future_flags != new.future_flags:
         return None
-    shortest = min(len(old.statements), len(new.statements))
+    olds, news = old.statements, new.statements
+    shortest = min(len(olds), len(news))
     # Unchanged before the change: the very statements (recompile re-uses them as
     # they are, and equal ones compare equal too); after: the same text.
-    first = common_prefix(old.statements, new.statements, shortest)
-    suffix = common_prefix([s.key for s in old.statements[first:]][::-1],
-                           [s.key for s in new.statements[first:]][::-1], shortest - first)
-    old_changed = old.statements[first:len(old.statements) - suffix]
-    last = len(new.statements) - suffix
+    first = common_prefix(olds, news, shortest)
+    suffix = common_prefix([s.key for s in olds[first:]][::-1],
+                           [s.key for s in news[first:]][::-1], shortest - first)
+    old_changed = olds[first:len(olds) - suffix]
+    last = len(news) - suffix
     if not old_changed and first == last and old.source == new.source:
         return None  # nothing changed
-    if any(s.kind not in DEFINITION_KINDS for s in (*old_changed, *new.statements[first:last])):
+    if any(s.kind not in DEFINITION_KINDS for s in (*old_changed, *news[first:last])):
         return None
-    # The moved statements after the change: definitions run again (new line
-    # numbers); others hold no code that outlives their run.
-    moved = [i for i in range(last, len(new.statements))
-             if new.statements[i].start != old.statements[i - last + first
-                                                          + len(old_changed)].start]
-    for index in moved:
-        statement = new.statements[index]
-        if statement.kind not in DEFINITION_KINDS and _keeps_code(statement):
-            return None
-    run = list(range(first, last)) + [i for i in moved
-                                      if new.statements[i].kind in DEFINITION_KINDS]
-    defined = frozenset().union(*(new.statements[i].binds for i in run))
+    # The statements after the change that moved: definitions move their live
+    # code, or run again (new line numbers); others hold no code that outlives their run.
+    offset = first + len(old_changed) - last  # old index = new index + offset
+    run = list(range(first, last))
+    shifts: list[Move] = []
+    shifted: list[tuple[Statement, Statement]] = []  # (before, after) of those moved in place
+    for index in range(last, len(news)):
+        statement, before = news[index], olds[index + offset]
+        if statement.start == before.start:
+            continue
+        if statement.kind not in DEFINITION_KINDS:
+            if _keeps_code(statement):
+                return None
+            continue
+        found = _moves(namespace, before, statement)
+        if found is None:
+            run.append(index)  # runs again, at its new lines
+        else:
+            shifts += found
+            shifted.append((before, statement))
+    defined = frozenset().union(*(news[i].binds for i in run))
     removed = frozenset().union(*(s.binds for s in old_changed)) - defined
-    if not _behaves_as_full_run(new, run, removed, first, star_names):
+    if (run or removed) and not _behaves_as_full_run(new, run, removed, first, star_names):
         return None
-    replaced = [*old_changed, *(old.statements[i - last + first + len(old_changed)]
-                                for i in run if i >= last)]
-    if not _subclasses_unaffected(new.statements, run, {s.name: s for s in replaced if s.name}):
+    replaced = [*old_changed, *(olds[i + offset] for i in run if i >= last)]
+    if not _subclasses_unaffected(news, run, {s.name: s for s in replaced if s.name}):
         return None
-    statements = tuple(new.statements[i] for i in run)
-    return Chunk(statements, removed, [c for s in replaced for c in s.codes],
-                 [c for s in statements for c in s.codes], new, defined | removed)
+    statements = tuple(news[i] for i in run)
+    # The moved ones' codes too: the live closures their functions made move with them.
+    return Chunk(statements, removed,
+                 [c for s in (*replaced, *(b for b, _ in shifted)) for c in s.codes],
+                 [c for s in (*statements, *(a for _, a in shifted)) for c in s.codes],
+                 new, defined | removed, tuple(shifts))
+
+
+def _moves(namespace: Mapping[str, Any] | None, before: Statement, after: Statement
+           ) -> list[Move] | None:
+    """How the live objects of the definition ``before`` take its moved code (``after``'s),
+    or None: it runs again."""
+    if namespace is None or after.name is None or after.name not in namespace:
+        return None
+    if len(before.codes) != 1 or len(after.codes) != 1:
+        return None  # a lambda in a decorator or a default: its live copies keep old lines
+    return moves(namespace[after.name], before.codes[0], after.codes[0])
 
 
 # Methods that run when a subclass is made: an edit in one changes the subclasses.

@@ -148,6 +148,9 @@ class ModuleChange:
     #: Objects the run made that stand outside the namespace: what the module's
     #: code put in ``sys.modules`` in its place. They take the live classes too.
     outside: tuple = ()
+    #: Live functions of definitions that only moved (they did not run): the
+    #: code at their new lines each takes.
+    moves: Iterable[tuple[types.FunctionType, types.CodeType]] = ()
 
 
 @dataclass
@@ -199,6 +202,9 @@ class HotSwap:
             self._pair_module(change.name, change.old_ns, change.namespace, change.removed)
         self._check_classes()
         for change in changes:
+            self._module = change.name
+            for func, code in change.moves:
+                self._edit("set", func, "__code__", code)
             self._plan_module(change.name, change.namespace, change.old_ns, change.removed,
                               change.old_code, change.new_code, change.names)
             for value in change.outside:
@@ -329,8 +335,10 @@ class HotSwap:
         else:
             values = [(name, namespace[name]) for name in names if name in namespace]
             olds = [(name, old_ns[name]) for name in names if name in old_ns]
+        old_for_new = self._old_for_new
         for _, value in values:
-            self._plan_instance(value)  # first: class attributes may hold them too
+            if id(type(value)) in old_for_new:  # an instance of a class the run made again
+                self._plan_instance(value)  # first: class attributes may hold them too
         for old, new in self._function_pairs:
             if new.__module__ == module:
                 self._plan_function(old, new)
@@ -338,11 +346,20 @@ class HotSwap:
             if mod == module:
                 self._plan_class(old_class, new_class)
         for name, value in values:
-            self._plan_rebind_value(namespace, name, value)
+            if type(value) is types.FunctionType or isinstance(value, type):
+                # A definition: no container, no instance to retype; the live one takes its place.
+                live = old_for_new.get(id(value), value)
+                if live is not value:
+                    self._edit("item", namespace, name, live)
+            else:
+                self._plan_rebind_value(namespace, name, value)
         for name, old in olds:
-            if _may_be_called(old) and self.mapped(namespace.get(name)) is not old:
+            new = namespace.get(name, MISSING)
+            if new is not MISSING and old_for_new.get(id(new), new) is old:
+                continue  # the live object stays under its name
+            if _may_be_called(old):
                 self._displaced.append(old)
-            if name not in namespace and _defines(old, module, name):
+            if new is MISSING and _defines(old, module, name):
                 self._edit("item", removed, name, old)
         for name, old in removed.items():
             if self.mapped(namespace.get(name)) is old:
@@ -356,6 +373,9 @@ class HotSwap:
         for namespace in namespaces:
             self._module = namespace["__name__"]
             for value in namespace.values():
+                if (type(value) is types.FunctionType and value.__closure__ is None
+                        and "__wrapped__" not in value.__dict__):
+                    continue  # no cell to point anywhere
                 for func in _functions_in(value, seen):
                     for cell in func.__closure__ or ():
                         content = cell_value(cell)
@@ -366,7 +386,9 @@ class HotSwap:
         # Framework metadata (dunder keys) keeps its old value: PyQt's meta-object
         # points into the old ``__pyqtSignature__``, and freeing it segfaults.
         attrs = {k: old.__dict__[k] if k.startswith("__") and k in old.__dict__
-                 else self.mapped(v) for k, v in new.__dict__.items()}
+                 else self.mapped(v) for k, v in new.__dict__.items()} if new.__dict__ else {}
+        if old.__code__ is new.__code__ and self._swap_changes_nothing(old, new, attrs):
+            return  # a definition that ran again unchanged: the live one is already it
         # A new closure, or globals of its own (generated code): old forwards to new.
         forwards = (is_trampoline(old) or old.__code__.co_freevars != new.__code__.co_freevars
                     or old.__globals__ is not new.__globals__)
@@ -384,8 +406,41 @@ class HotSwap:
             self._edit("set", old, attr, getattr(new, attr))
         self._edit("dict", old.__dict__, None, attrs)
 
+    def _swap_changes_nothing(self, old: types.FunctionType, new: types.FunctionType,
+                              attrs: dict) -> bool:
+        """Would giving ``old`` the code, defaults, closure, doc, annotations and
+        ``__dict__`` (``attrs``) of ``new`` leave it as it is? (Its code is ``new``'s.)
+
+        Values compare by identity, after the mapping: a default made afresh by
+        the run (``x=[]``) is a change, as is a closure cell now holding another object.
+        """
+        mapped = self.mapped
+        defaults = old.__defaults__
+        if defaults is not new.__defaults__ and not _same_items(defaults, new.__defaults__,
+                                                                 mapped):
+            return False
+        kwdefaults = old.__kwdefaults__
+        if kwdefaults is not new.__kwdefaults__ and (
+                kwdefaults is None or new.__kwdefaults__ is None
+                or not _same_dict(kwdefaults, new.__kwdefaults__, mapped)):
+            return False
+        if old.__closure__ is not None:
+            for old_cell, new_cell in zip(old.__closure__, new.__closure__ or (), strict=True):
+                if cell_value(old_cell) is not mapped(cell_value(new_cell)):
+                    return False
+        if old.__doc__ is not new.__doc__:
+            return False
+        annotations = old.__annotations__
+        if (annotations or new.__annotations__) and not _same_dict(
+                annotations, new.__annotations__, _itself):
+            return False
+        return not (old.__dict__ or attrs) or _same_dict(old.__dict__, attrs, _itself)
+
     def _mapped_tuple(self, values: tuple | None) -> tuple | None:
-        return None if values is None else tuple(self.mapped(v) for v in values)
+        if values is None:
+            return None
+        mapped = tuple(self.mapped(v) for v in values)
+        return values if all(m is v for m, v in zip(mapped, values, strict=True)) else mapped
 
     def _mapped_dict(self, values: dict | None) -> dict | None:
         return None if values is None else {k: self.mapped(v) for k, v in values.items()}
@@ -558,6 +613,8 @@ class HotSwap:
 
     def _plan_live_closures(self, module: str, old_code: Any, new_code: Any) -> None:
         """Give live lambdas and nested functions the new code of their definition."""
+        if not _closures.any_made(old_code):
+            return
         pairs, unmatched = _closures.match_nested_codes(old_code, new_code)
         for code, replacement in pairs:
             if replacement == code:
@@ -595,6 +652,26 @@ class HotSwap:
                     log.exception("qtreload: registry rule %r failed (ignored)", rule)
         finally:
             self._hold.clear()
+
+def _itself(value: Any) -> Any:
+    return value
+
+
+def _same_items(old: tuple | None, new: tuple | None, mapped: Callable[[Any], Any]) -> bool:
+    """Does ``old`` hold, one by one, the very objects ``new`` maps to?"""
+    if old is None or new is None:
+        return old is new
+    return len(old) == len(new) and all(o is mapped(n) for o, n in zip(old, new, strict=True))
+
+
+def _same_dict(old: dict, new: dict, mapped: Callable[[Any], Any]) -> bool:
+    """Does ``old`` hold the same keys, in the same order, as ``new``, each with the
+    very object ``new``'s value maps to?"""
+    if len(old) != len(new):
+        return False
+    return all(ko == kn and vo is mapped(vn)
+               for (ko, vo), (kn, vn) in zip(old.items(), new.items(), strict=True))
+
 
 def _defines(value: Any, module: str, name: str) -> bool:
     """Is ``value`` the function or class that ``module`` defines as ``name``?"""

@@ -44,21 +44,63 @@ class ModuleImports:
     names: tuple[FromImport, ...]
 
 
+#: One import statement as the scan found it: (``from`` source or None, its names
+#: text, ``import`` modules text); bytes as written, relative names unresolved.
+_Found = tuple["bytes | None", "bytes | None", "bytes | None"]
+
+
 def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
     """Read the import statements of ``module`` (relative imports resolved)."""
+    return _resolved(_found(source), module, is_package)
+
+
+class StatementImports:
+    """The import scan of a module's top-level statements, kept by statement text.
+
+    A save scans only the statements whose text it changed: what the others
+    import is known. Scanning each top-level statement alone finds what the
+    scan of the whole source finds (a top-level statement starts at column 0,
+    which closes every block the scan tracks; the lines between statements are
+    comments and blank lines).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[bytes, tuple[_Found, ...]] = {}
+
+    def scan(self, texts: Iterable[bytes], module: str, is_package: bool) -> ModuleImports:
+        """What the statements ``texts`` (a module's, in order) import."""
+        known, now = self._known, {}
+        for text in texts:
+            found = known.get(text)
+            now[text] = _found(text) if found is None else found
+        self._known = now  # only the texts the module has now
+        return _resolved([found for each in now.values() for found in each], module, is_package)
+
+
+def _found(source: bytes) -> tuple[_Found, ...]:
+    """The import statements in ``source`` that run with it, as written."""
+    if b"import" not in source:
+        return ()
+    matches = list(_IMPORT.finditer(source))
+    # A line at column 0 closes every block: only indented ones may be quiet.
+    quiet = (_quiet_lines(source) if any(source[m.start()] in b" \t" for m in matches)
+             else frozenset())
+    return tuple((match["src"], match["names"], match["mods"]) for match in matches
+                 if match.start() not in quiet)  # quiet: runs later, or never
+
+
+def _resolved(found: Iterable[_Found], module: str, is_package: bool) -> ModuleImports:
+    """The modules and names ``found`` imports, relative imports resolved."""
     package = module if is_package else module.rpartition(".")[0]
     modules: set[str] = set()
     names: list[FromImport] = []
-    quiet = _quiet_lines(source)
-    for match in _IMPORT.finditer(source):
-        if match.start() in quiet:
-            continue  # runs later (in a function), or never (for type checkers only)
-        if match["src"] is not None:
-            base = _resolve(match["src"].decode(), package)
+    for src, what, mods in found:
+        if src is not None:
+            base = _resolve(src.decode(), package)
             if base is None:
                 continue
             modules.add(base)
-            text = match["names"].decode(errors="replace").strip("() \t\\\n")
+            text = (what or b"").decode(errors="replace").strip("() \t\\\n")
             if text == "*":
                 names.append(FromImport(base, "*", "*"))
                 continue
@@ -68,8 +110,7 @@ def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
                 modules.add(f"{base}.{name}")  # may be a submodule; harmless if not
                 names.append(FromImport(base, name, alias or name))
         else:
-            text = match["mods"].decode(errors="replace")
-            for name, _alias in _ALIAS.findall(text):
+            for name, _alias in _ALIAS.findall((mods or b"").decode(errors="replace")):
                 parts = name.split(".")
                 modules.update(".".join(parts[: i + 1]) for i in range(len(parts)))
     modules.discard(module)

@@ -68,8 +68,6 @@ def load(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo] | None:
             return None
     except (ValueError, TypeError, EOFError):
         return None
-    shared = top_codes(code)
-
     def statements() -> tuple[Statement, ...]:
         # Made only if the module is ever reloaded; the rows are whole (checked above).
         lines = source.splitlines(keepends=True)
@@ -77,7 +75,7 @@ def load(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo] | None:
             Statement(kind, name, start, end, b"".join(lines[start - 1:end]), piece, binds,
                       loads, bases, quiet, is_import, global_names, imported, methods)
             for kind, name, start, end, piece, binds, loads, bases, quiet, is_import,
-            global_names, imported, methods in marshal.loads(rows)), shared)
+            global_names, imported, methods in marshal.loads(rows)), top_codes(code))
 
     return code, ModuleInfo(source, path, statements, flags)
 

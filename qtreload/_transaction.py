@@ -17,7 +17,7 @@ import functools
 import importlib.util
 import sys
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +89,25 @@ def _exported(namespace: dict) -> dict[str, Any]:
     return {name: namespace[name] for name in public_names(namespace) if name in namespace}
 
 
+class _ImportGraph(Mapping[str, frozenset[str]]):
+    """Each watched module's imports, read when asked (a reload looks at a few)."""
+
+    def __init__(self, watched: Mapping[str, WatchedModule]) -> None:
+        self._watched = watched
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self._watched[name].imports.modules
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._watched
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._watched)
+
+    def __len__(self) -> int:
+        return len(self._watched)
+
+
 class ReloadTransaction:
     """One all-or-nothing reload of a set of changed modules."""
 
@@ -112,12 +131,14 @@ class ReloadTransaction:
             # A module that imports another one reloading now re-runs its imports.
             if not step.record.imports.modules & self._steps.keys():
                 step.fast = find_chunk(step.record.info, step.info,
-                                       functools.partial(_star_names, step.record))
-        graph = {name: r.imports.modules for name, r in self._watched.items()}
+                                       functools.partial(_star_names, step.record),
+                                       step.namespace)
+        graph = _ImportGraph(self._watched)
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish
-        # is the one whose import started the others.
-        entered = {name: -i for i, name in enumerate(sys.modules)}
+        # is the one whose import started the others. (Only reloaded modules are ranked.)
+        loaded = list(sys.modules)
+        entered = {name: -loaded.index(name) for name in self._steps if name in sys.modules}
         order = reload_order(self._steps, graph, entered)
         swap: HotSwap | None = None
         try:
@@ -243,17 +264,19 @@ class ReloadTransaction:
     def _change(self, step: _Step) -> ModuleChange:
         """What the hot-swap needs to know about ``step``'s run."""
         old_info, names = step.record.info, None
-        old_codes: list[types.CodeType] | None
+        old_codes: Sequence[types.CodeType] | None
+        new_codes: Sequence[types.CodeType]
         if step.fast is not None:
             old_codes, new_codes = step.fast.old_codes, step.fast.new_codes
             names = step.fast.names  # the fast path changed no other name
         else:
             old_codes = old_info.codes() if old_info is not None else None
-            new_codes = step.info.codes() if step.info is not None else []
+            new_codes = step.info.codes() if step.info is not None else ()
         found = sys.modules.get(step.record.name)
         outside = () if found is None or found is step.record.live else (found,)
         return ModuleChange(step.record.name, step.snapshot, step.namespace, step.record.removed,
-                            old_codes, new_codes, names, self._changed_values(step), outside)
+                            old_codes, new_codes, names, self._changed_values(step), outside,
+                            step.fast.moves if step.fast is not None else ())
 
     def _rebinds(self) -> Iterator[Rebind]:
         """The names modules that did not re-run imported from the reloaded ones."""

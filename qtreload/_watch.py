@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._compiler import ModuleInfo
-from ._imports import ModuleImports, scan_imports
+from ._imports import ModuleImports, StatementImports, scan_imports
 
 if TYPE_CHECKING:
     from ._detector import ChangeDetector
@@ -31,6 +31,26 @@ _STDLIB = tuple(
     if (p := sysconfig.get_paths().get(key))
 )
 _THIRD_PARTY = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
+
+
+# Folders resolved by :func:`real_path` since the last sync (cleared at each sync:
+# a folder symlink retargeted later is resolved again for modules imported after).
+_real_folders: dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath(path)``, resolving each folder once between syncs.
+
+    A start imports hundreds of modules from a few folders: resolving the
+    whole path of each costs one ``lstat`` per component; with the folder
+    known, the file itself takes one (is it a symlink?).
+    """
+    folder, name = os.path.split(path)
+    real = _real_folders.get(folder)
+    if real is None:
+        real = _real_folders[folder] = os.path.realpath(folder)
+    joined = os.path.join(real, name)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined
 
 
 def fingerprint(source: bytes) -> bytes:
@@ -160,11 +180,12 @@ class WatchConfig:
             return None
         if getattr(module, "__dict__", {}).get(OPT_OUT_MARKER, True) is False:
             return None
-        path = os.path.realpath(path)
+        path = real_path(path)
         if path.startswith(_STDLIB) or any(part in path for part in _THIRD_PARTY):
             return None
         if self.roots and not any(
-            path.startswith(os.path.realpath(r) + os.sep) for r in self.roots
+            path.startswith(real_path(os.path.join(r, "")).rstrip(os.sep) + os.sep)
+            for r in self.roots
         ):
             return None
         if self.include and not any(fnmatch.fnmatchcase(name, p) for p in self.include):
@@ -202,6 +223,8 @@ class WatchedModule:
     _held: types.ModuleType | None = None
     #: Definitions a save removed; one that comes back revives the same object.
     removed: dict[str, Any] = field(default_factory=dict)
+    #: The imports of its statements, by text: a save scans the ones it changed.
+    statement_imports: StatementImports = field(default_factory=StatementImports)
     #: The module's ``__file__`` when a symbolic link (file or folder) leads to
     #: ``path``, and those links: a link retargeted is a change of file.
     file: str = ""
@@ -243,7 +266,9 @@ class WatchedModule:
     def commit(self, source: bytes, info: ModuleInfo) -> None:
         """The live module now runs ``source`` (described by ``info``)."""
         self.fingerprint = fingerprint(source)
-        self.imports = scan_imports(source, self.name, self.is_package)
+        if info is not self.info:  # (the same: the source the imports were read from)
+            self.imports = self.statement_imports.scan(
+                (statement.key for statement in info.statements), self.name, self.is_package)
         self.info = info
         self.disk = self.failed = None
         self.error, self.blocked_by = "", frozenset()
@@ -349,7 +374,7 @@ class WatchList:
         Kept by name and file: a file run by hand under a module's name (into a
         module ``sys.modules`` never holds) is not what that module runs.
         """
-        self._compiled[name, os.path.realpath(info.path)] = (info, module)
+        self._compiled[name, real_path(info.path)] = (info, module)
 
     def note_import(self, name: str) -> None:
         """An import of ``name`` started: the next sync of imports looks at that module."""
@@ -389,6 +414,7 @@ class WatchList:
                     self._imported.add(name)  # still importing: look again next time
                 elif known is not None and not known.runs_in(module):
                     self._forget(name)  # re-imported: another module object
+        waited_for: set[str] | None = None  # what the failed saves import
         for name, found in modules.items():
             if name in self.records or name in self._ignored or found is None:
                 continue
@@ -414,9 +440,12 @@ class WatchList:
                 self.news |= self._read(record)  # edited between import and now?
             self._commits += 1  # newly there: a failed save that imports it may work now
             self._committed[name] = self._commits
-            self.news |= any(name in r.failed_imports for r in self.records.values()
-                             if r.failed is not None)
+            if waited_for is None:  # (once: a start watches hundreds of modules here)
+                waited_for = set().union(*(r.failed_imports for r in self.records.values()
+                                           if r.failed is not None))
+            self.news |= name in waited_for
         self._compiled.clear()
+        _real_folders.clear()
 
     def _replaced(self, name: str, found: object) -> Any:
         """The module ``found`` (what ``sys.modules`` holds) stands in for, else ``found``.

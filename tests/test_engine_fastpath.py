@@ -435,3 +435,97 @@ def test_adding_a_function_to_a_package_init_keeps_its_configuration(project):
     project.edit("pkg.__init__", "def mkQApp():", "class Widget:\n    pass\n\n\ndef mkQApp():")
     reload_ok(package)
     assert state.RUNS == ["pkg", "pkg"] and package.Widget is project.load("pkg.widgets").Widget
+
+
+MOVING = """
+    from {p}state import RUNS, register, hide
+    RUNS.append("mod")
+
+    @register
+    def handler():
+        raise ValueError("handler")
+
+    @hide
+    def hidden():
+        raise ValueError("hidden")
+
+    class Panel:
+        class Inner:
+            def deep(self):
+                raise ValueError("deep")
+
+        @property
+        def prop(self):
+            raise ValueError("prop")
+
+        @staticmethod
+        def static():
+            raise ValueError("static")
+
+        @classmethod
+        def klass(cls):
+            raise ValueError("klass")
+
+        def make(self):
+            return lambda: self.fail()
+
+        def fail(self):
+            raise ValueError("fail")
+"""
+
+MOVING_STATE = """
+    RUNS = []
+    REGISTERED = []
+
+    def register(func):
+        REGISTERED.append(func)
+        return func
+
+    def hide(func):  # keeps func in a closure of its own: qtreload cannot see it
+        def hidden_by_decorator():
+            return func()
+        return hidden_by_decorator
+"""
+
+
+def raised_at(call) -> tuple[int, str]:
+    """The line (number, text) of the innermost frame of what ``call`` raised."""
+    try:
+        call()
+    except ValueError as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return frame.lineno, frame.line
+    raise AssertionError("did not raise")
+
+
+def test_tracebacks_after_a_comment_line_was_added_point_at_the_moved_lines(project):
+    """Definitions below a new comment line move without running again: their live
+    functions (methods, properties, static and class methods, a nested class's, a
+    live lambda's) raise at the lines the file has now."""
+    project.write("state", MOVING_STATE)
+    project.write("mod", MOVING)
+    module, state = project.load("mod"), project.load("state")
+    qtreload.check()
+    panel = module.Panel()
+    lam, handler, panel_class = panel.make(), module.handler, module.Panel
+    calls = {"handler": module.handler, "hidden": lambda: module.hidden(),
+             "deep": lambda: module.Panel.Inner().deep(), "prop": lambda: panel.prop,
+             "static": module.Panel.static, "klass": module.Panel.klass, "fail": lam}
+    path = project.path("mod")
+    for comment in ("    # a comment\n\n", "    #\n    # a longer comment\n    #\n"):
+        project.write("mod", MOVING.replace('RUNS.append("mod")\n',
+                                            'RUNS.append("mod")\n' + comment))
+        reload_ok(module)
+        assert state.RUNS == ["mod"]
+        assert len(state.REGISTERED) == 1 and state.REGISTERED[0] is handler  # not run again
+        assert module.handler is handler and module.Panel is panel_class
+        for name, call in calls.items():
+            assert raised_at(call) == (line_of(path, f'ValueError("{name}")'),
+                                       f'raise ValueError("{name}")'), name
+        try:
+            lam()
+        except ValueError as exc:
+            outer = traceback.extract_tb(exc.__traceback__)[-2]
+        assert (outer.lineno, outer.line) == (line_of(path, "lambda: self.fail()"),
+                                              "return lambda: self.fail()")
+

@@ -370,3 +370,66 @@ def test_definitions_removed_then_brought_back_are_the_same_live_objects(project
     assert revived.Panel.on_click is on_click and panel.on_click() == "on_click v3"
     assert panel.label == "label v3"
     assert revived.Gone is type(gone) and gone.who() == "gone v3"
+
+
+UNCHANGED_DEFS = """
+    SIZE = 1
+    NAMES = {1: "one", 2: "two"}
+
+    def fresh(x=[]):
+        return x
+
+    def from_constant(x=SIZE, *, n=SIZE):
+        return x, n
+
+    def annotated(x: NAMES[SIZE]):
+        return x
+
+    def tagged():
+        return "tagged"
+
+    tagged.tag = [SIZE]
+
+    def documented():
+        return "documented"
+
+    documented.__doc__ = "size " + str(SIZE)
+
+    def const(value):
+        def decorate(func):
+            def wrapper():
+                return func(), value
+            return wrapper
+        return decorate
+
+    @const(SIZE)
+    def wrapped():
+        return "wrapped"
+
+    def untouched(x=3, *, y="y"):
+        "doc"
+        return x, y
+"""
+
+
+def test_a_definition_run_again_unchanged_still_takes_what_the_run_made_afresh(project):
+    """A full run re-runs unchanged ``def`` statements too: the live functions take the
+    defaults, closure contents, annotations, doc and attributes that run made, even
+    though their code is the very same object."""
+    project.write("same", UNCHANGED_DEFS)
+    same = project.load("same")
+    live = {name: getattr(same, name) for name in (
+        "fresh", "from_constant", "annotated", "tagged", "documented", "wrapped", "untouched")}
+    default, code = same.fresh.__defaults__[0], same.untouched.__code__
+    default.append("data")
+    project.edit("same", "SIZE = 1", "SIZE = 2")
+    report = qtreload.check()
+    assert report.ok and report.paths == {same.__name__: "full run"}
+    assert all(getattr(same, name) is func for name, func in live.items())
+    assert same.fresh() == [] and same.fresh() is not default  # a new list, as at import
+    assert same.from_constant() == (2, 2)
+    assert same.annotated.__annotations__ == {"x": "two"}
+    assert same.tagged.tag == [2] and same.documented.__doc__ == "size 2"
+    assert same.wrapped() == ("wrapped", 2)
+    assert same.untouched() == (3, "y") and same.untouched.__code__ is code
+    assert same.untouched.__doc__ == "doc"
