@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import logging
 import types
+from collections.abc import Callable
 from typing import Any
 
 from . import _closures
@@ -31,6 +32,12 @@ def cell_value(cell: types.CellType) -> Any:
         return MISSING
 
 
+#: Called as ``hook(instance, cls)`` after :func:`retype` gave ``instance`` the class
+#: ``cls``. The Qt adapter adds one for PySide, whose objects, when freed, give back a
+#: reference to the class they have then that they took from the class they were made with.
+retype_hooks: list[Callable[[Any, type], None]] = []
+
+
 def retype(instance: Any, cls: type) -> None:
     """Give ``instance`` the class ``cls``, past the class's own ``__setattr__``.
 
@@ -42,6 +49,8 @@ def retype(instance: Any, cls: type) -> None:
     setter = next(s for s in (base.__dict__.get("__setattr__") for base in type(instance).__mro__)
                   if s is not None and not isinstance(s, types.FunctionType))
     setter(instance, "__class__", cls)
+    for hook in retype_hooks:
+        hook(instance, cls)
 
 
 def _set_class_attr(cls: type, name: str, value: Any, undo: bool = False) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import _closures
+from . import _closures, _registries
 from ._edits import MISSING, EditLog, cell_value, retype
 from ._report import ReloadWarning
 from ._trampoline import is_trampoline, trampoline_code
@@ -655,7 +655,8 @@ class HotSwap:
         _keepalive.update((id(value), value) for value in self._displaced)
 
     def relink(self, rules: Iterable[RegistryRule], namespaces: list[dict]) -> None:
-        """After the commit: let each registry rule point registrations at the live objects.
+        """After the commit: let each registry rule point registrations at the live objects,
+        and the class registries re-run classes were added to (:mod:`._registries`).
 
         An error in a rule is logged; the reload stays committed.
         """
@@ -665,6 +666,11 @@ class HotSwap:
                     rule(self.mapped, namespaces)
                 except Exception:
                     log.exception("qtreload: registry rule %r failed (ignored)", rule)
+            try:
+                _registries.relink([(old, new) for _, old, new in self._class_pairs
+                                    if self.mapped(new) is old])
+            except Exception:
+                log.exception("qtreload: relinking class registries failed (ignored)")
         finally:
             self._hold.clear()
 

@@ -586,6 +586,54 @@ def test_running_qthread_dropped_by_a_reload_is_kept_alive(tmp_path, case):
     assert "DONE" in assert_clean_exit(run_script(THREAD_SCRIPT, tmp_path, params))
 
 
+# -- module-level instances of a module's own Qt classes, saved again and again -------
+
+RETYPED_SCRIPT = """
+SOURCE = '''
+from qtpy.QtCore import QObject, QThread
+
+class Hub(QObject):
+    def stamp(self):
+        return "@V@"
+
+class Runner(QThread):
+    def run(self):
+        self.msleep(1)
+
+HUB = Hub()
+RUNNER = Runner()
+RUNNER.start()
+RUNNER.wait()
+'''
+write("hubs", SOURCE.replace("@V@", "v0"))
+import hubs
+live_hub, live_runner = hubs.Hub, hubs.Runner
+for version in range(1, 13):
+    # Each good save makes new module-level instances, which the hot-swap gives the
+    # live classes; the next save drops them.
+    write("hubs", SOURCE.replace("@V@", f"v{version}"))
+    report = qtreload.check()
+    assert report.ok and report.reloaded == ("hubs",), report
+    assert type(hubs.HUB) is live_hub and type(hubs.RUNNER) is live_runner
+    assert hubs.HUB.stamp() == f"v{version}"
+    settle()
+    for _ in range(20):  # the live classes in use: new instances, their meta-objects
+        assert live_hub().stamp() == f"v{version}"
+        assert live_hub.staticMetaObject.className() == "Hub"
+        assert live_runner().metaObject().className() == "Runner"
+    gc.collect()
+print("DONE")
+"""
+
+
+def test_module_level_qt_objects_of_reloaded_classes_are_freed_safely(tmp_path):
+    """A module that makes instances of its own QObject and QThread subclasses at the top
+    level, saved a dozen times: each save's instances take the live classes, and the next
+    save frees them. On PySide6 each freed one took a reference from its live class, which
+    was freed while in use: a segfault after a few saves (docs/binding-facts.md, F18)."""
+    assert "DONE" in assert_clean_exit(run_script(RETYPED_SCRIPT, tmp_path))
+
+
 # -- a restart-needed Qt class change applies what it can -----------------------------
 
 PARTIAL_SCRIPT = """
