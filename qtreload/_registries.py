@@ -11,9 +11,10 @@ that re-ran start afresh and are mapped by the hot-swap itself; this is about
 the others.
 
 Which containers to look at is found from the hooks' code, not from the heap:
-the lists, dicts and sets that the hooks (and the functions they call, a few
-calls deep) name, as globals, attributes of the modules and classes they name,
-attributes of the class's own hierarchy, or cells of their closures. In those
+the lists, dicts and sets that the hooks (and the functions and methods they
+call, a few calls deep) name, as globals, attributes of the modules, classes
+and objects they name (with the methods called on those objects), attributes
+of the class's own hierarchy, or cells of their closures. In those
 (and in the lists, dicts and sets they hold, one level down), a throw-away class
 is replaced by its live class, and an entry of a list that then names a class
 already listed is removed (the registration made at the import stays, at its
@@ -42,7 +43,7 @@ def relink(pairs: Iterable[tuple[type, type]]) -> None:
     if not live_for:
         return
     containers: dict[int, Any] = {}
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     for live, new in pairs:
         for hook in _hooks(new):
             for container in _named_containers(hook, (*live.__mro__, *inspect.getmro(type(live))),
@@ -73,25 +74,48 @@ def _functions(value: Any) -> Iterator[types.FunctionType]:
 
 
 def _named_containers(func: types.FunctionType, classes: tuple[type, ...], depth: int,
-                      seen: set[int]) -> Iterator[Any]:
-    """The lists, dicts and sets ``func`` names (and the functions it calls, ``depth`` deep)."""
-    if id(func.__code__) in seen:
+                      seen: set[tuple[int, int]], owner: object = None) -> Iterator[Any]:
+    """The lists, dicts and sets ``func`` names (and the functions it calls, ``depth`` deep).
+
+    ``owner``: the object ``func`` is a method of, when called on one: its
+    attributes are named too (``self._classes.append(cls)``).
+    """
+    if (id(func.__code__), id(owner)) in seen:
         return
-    seen.add(id(func.__code__))
+    seen.add((id(func.__code__), id(owner)))
     names = set(_names(func.__code__))
     cells = [cell.cell_contents for cell in func.__closure__ or () if _has_contents(cell)]
     holders = [func.__globals__, *(vars(cls) for cls in classes)]
+    if owner is not None:
+        holders += [vars(cls) for cls in type(owner).__mro__] + [_own_attributes(owner)]
     found = [holder[name] for holder in holders for name in names if name in holder]
+    calls: list[tuple[types.FunctionType, object]] = []
     for value in found + cells:
-        if isinstance(value, (types.ModuleType, type)):  # ``registry.register(...)``
+        if isinstance(value, types.MethodType):  # ``register = REGISTRY.add``
+            calls += [(f, value.__self__) for f in _functions(value.__func__)]
+        elif isinstance(value, (types.ModuleType, type)):  # ``registry.register(...)``
             attributes = vars(value)
             found += [attributes[name] for name in names if name in attributes]
+        elif not isinstance(value, (_CONTAINERS, types.FunctionType)) and _own_attributes(value):
+            # An object (``REGISTRY.add(cls)``): its attributes, and its methods called.
+            attributes = _own_attributes(value)
+            found += [attributes[name] for name in names if name in attributes]
+            calls += [(f, value) for name in names
+                      for f in _functions(inspect.getattr_static(type(value), name, None))]
     for value in found + cells:
         if isinstance(value, _CONTAINERS):
             yield value
-        elif depth > 1:
-            for called in _functions(value):
-                yield from _named_containers(called, classes, depth - 1, seen)
+        else:
+            calls += [(f, None) for f in _functions(value)]
+    if depth > 1:
+        for called, on in calls:
+            yield from _named_containers(called, classes, depth - 1, seen, on)
+
+
+def _own_attributes(value: object) -> dict[str, Any]:
+    """An object's own attributes (``vars``), or an empty dict if it has none."""
+    attributes = getattr(value, "__dict__", None)
+    return attributes if isinstance(attributes, dict) else {}
 
 
 def _names(code: types.CodeType) -> Iterator[str]:

@@ -20,7 +20,8 @@ succeeded and every module is described the same as by the fresh import.
 Used by ``tests/test_replay.py`` (small vendored histories) and
 ``benchmarks/replay.py`` (downloaded ones). Run as a script, it is the worker
 of either side: ``replay_harness.py fresh VERSION`` or
-``replay_harness.py replay SCRATCH VERSION...``; it prints JSON.
+``replay_harness.py replay SCRATCH VERSION...`` (``replay-rerun-importers`` for a
+replay with ``qtreload.configure(rerun_importers=True)``); it prints JSON.
 """
 from __future__ import annotations
 

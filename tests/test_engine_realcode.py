@@ -598,6 +598,16 @@ BOOKS = """
 
     def record(name, cls):  # as marshmallow's class registry: a list per name
         _registry.setdefault(name, []).append(cls)
+        CATALOGUE.add(cls)
+
+    class Catalogue:  # a registry object: its list is an attribute of the instance
+        def __init__(self):
+            self._classes = []
+
+        def add(self, cls):
+            self._classes.append(cls)
+
+    CATALOGUE = Catalogue()
 """
 
 PLUGINS = """
@@ -633,6 +643,8 @@ def test_a_registry_a_base_fills_for_its_subclasses_holds_the_live_class_once(pr
     assert list(base.BY_NAME) == ["Alpha"] and base.BY_NAME["Alpha"] is Alpha
     assert [c for cs in books._registry.values() for c in cs] == [base.Schema, AlphaSchema]
     assert books._registry["AlphaSchema"][0] is AlphaSchema
+    assert books.CATALOGUE._classes == [base.Schema, AlphaSchema]
+    assert books.CATALOGUE._classes[1] is AlphaSchema
     assert AlphaSchema().dump() == "dump v2"
 
 
