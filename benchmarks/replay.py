@@ -5,12 +5,14 @@
     python benchmarks/replay.py --cache DIR      # where wheels and extracted versions go
     python benchmarks/replay.py --vendor attrs=20.1.0,20.2.0   # the pinned set of the tests
 
-Each project's releases are downloaded as wheels (``pip download --no-deps``),
-their package sources extracted (tests and benchmarks left out), and replayed
-oldest first by ``tests/replay_harness.py``: every save is reloaded with
-``qtreload.check()`` and compared with a fresh import of that version. Prints
-the match rate and the reload time per step (median, p95, max) as markdown,
-and each step that differs with its first differences.
+Each history is replayed twice: as qtreload runs by default, and with
+``qtreload.configure(rerun_importers=True)``. Each project's releases are
+downloaded as wheels (``pip download --no-deps``), their package sources
+extracted (tests and benchmarks left out), and replayed oldest first by
+``tests/replay_harness.py``: every save is reloaded with ``qtreload.check()``
+and compared with a fresh import of that version. Prints the match rate and
+the reload time per step (median, p95, max) as markdown, and each step that
+differs with its first differences.
 """
 from __future__ import annotations
 
@@ -131,34 +133,39 @@ def main() -> int:
     if args.vendor:
         return 0
     chosen = args.only.split(",") if args.only else list(PROJECTS)
-    rows, all_times = [], []
+    modes = {"default": False, "rerun_importers=True": True}
+    rows, all_times = [], {mode: [] for mode in modes}
     for project in chosen:
         packages, releases = PROJECTS[project]
         versions = [extract(fetch(project, v, cache), packages,
                             cache / "versions" / project / v) for v in releases]
-        steps = replay(versions, cache / "scratch" / project)
-        comparable = [s for s in steps if s.fresh_ok]
-        matched = [s for s in comparable if s.matches]
-        times = [s.seconds * 1000 for s in steps]
-        all_times += times
-        rows.append((project, len(steps), len(comparable), len(matched), times))
-        for step in comparable:
-            if not step.matches:
-                print(f"{project} {step.version}: {len(step.differences)} differences")
-                for line in step.differences[:args.show]:
-                    print(f"    {line}")
-        sys.stdout.flush()
-    print("\n| project | saves | fresh import works | match a restart "
+        for mode, rerun in modes.items():
+            steps = replay(versions, cache / "scratch" / project, rerun_importers=rerun)
+            comparable = [s for s in steps if s.fresh_ok]
+            matched = [s for s in comparable if s.matches]
+            times = [s.seconds * 1000 for s in steps]
+            all_times[mode] += times
+            rows.append((project, mode, len(steps), len(comparable), len(matched), times))
+            for step in comparable:
+                if not step.matches:
+                    print(f"{project} ({mode}) {step.version}: "
+                          f"{len(step.differences)} differences")
+                    for line in step.differences[:args.show]:
+                        print(f"    {line}")
+            sys.stdout.flush()
+    print("\n| project | configure | saves | fresh import works | match a restart "
           "| reload ms median / p95 / max |")
-    print("|---|---|---|---|---|")
-    for project, n, comparable, matched, times in rows:
-        print(f"| {project} | {n} | {comparable} | {matched} | {statistics.median(times):.1f} / "
-              f"{percentile(times, 95):.1f} / {max(times):.1f} |")
-    total = sum(r[2] for r in rows)
-    matched = sum(r[3] for r in rows)
-    print(f"\nmatch rate {matched}/{total} = {matched / max(total, 1):.1%}; reload ms per step: "
-          f"median {statistics.median(all_times):.1f}, p95 {percentile(all_times, 95):.1f}, "
-          f"max {max(all_times):.1f}")
+    print("|---|---|---|---|---|---|")
+    for project, mode, n, comparable, matched, times in rows:
+        print(f"| {project} | {mode} | {n} | {comparable} | {matched} | "
+              f"{statistics.median(times):.1f} / {percentile(times, 95):.1f} / "
+              f"{max(times):.1f} |")
+    for mode, times in all_times.items():
+        total = sum(r[3] for r in rows if r[1] == mode)
+        matched = sum(r[4] for r in rows if r[1] == mode)
+        print(f"\n{mode}: match rate {matched}/{total} = {matched / max(total, 1):.1%}; reload "
+              f"ms per step: median {statistics.median(times):.1f}, p95 "
+              f"{percentile(times, 95):.1f}, max {max(times):.1f}")
     return 0
 
 

@@ -81,8 +81,9 @@ def is_enabled() -> bool:
 def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None = None,
               exclude: Iterable[str] | None = None, *, before_script: bool | None = None,
               before_command: bool | None = None, before_events: bool | None = None,
-              time_limit: float | None = None) -> None:
-    """Choose the watched modules, the trigger points and the reload time limit.
+              time_limit: float | None = None, rerun_importers: bool | None = None) -> None:
+    """Choose the watched modules, the trigger points, the reload time limit, and
+    whether importers re-run with a module.
 
     ``roots``: root folders; ``include``/``exclude``: fnmatch patterns on module
     names. ``before_script`` (``%run`` in IPython), ``before_command`` (each
@@ -90,6 +91,10 @@ def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None 
     handlers and the event hook) turn each trigger point on or off; None keeps it.
     ``time_limit``: seconds a reloaded module's top-level code may run before it
     is interrupted and the reload fails (default 5; 0: no limit; None keeps it).
+    ``rerun_importers``: when a save re-runs a module in full, also re-run (in
+    full, in import order) the unchanged modules whose top level ran its code
+    at their import, as a restart would (default False; their module-level data
+    then starts afresh too).
     """
     if time_limit is not None:
         if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)):
@@ -100,7 +105,7 @@ def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None 
                              f"not {time_limit!r}")
     wanted = {"before_script": before_script, "before_command": before_command,
               "before_events": before_events}
-    for key, on in wanted.items():
+    for key, on in {**wanted, "rerun_importers": rerun_importers}.items():
         if on is not None and not isinstance(on, bool):
             raise TypeError(f"qtreload.configure: {key} must be True, False or None, not {on!r}")
     if roots is not None or include is not None or exclude is not None:
@@ -110,6 +115,8 @@ def configure(roots: Iterable[str] | None = None, include: Iterable[str] | None 
             switches.set(key, on)
     if time_limit is not None:
         reloader.time_limit = time_limit or None
+    if rerun_importers is not None:
+        reloader.rerun_importers = rerun_importers
 
 
 def add_class_rule(rule: ClassRule) -> None:

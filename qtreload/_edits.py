@@ -142,6 +142,21 @@ class _Item(_Kind):
             target[key] = previous
 
 
+class _Items(_Kind):
+    """``target.update(value)``: many items of one dict at once (a namespace's names)."""
+
+    def apply(self, undo_log: EditLog, target: Any, key: Any, value: Any) -> None:
+        undo_log.record(self, target, None, {k: target.get(k, MISSING) for k in value})
+        target.update(value)
+
+    def undo(self, target: Any, key: Any, previous: Any) -> None:
+        for k, v in previous.items():
+            if v is MISSING:
+                target.pop(k, None)
+            else:
+                target[k] = v
+
+
 class _Cell(_Kind):
     """A closure cell's contents (:data:`MISSING`: empty it)."""
 
@@ -199,7 +214,8 @@ class _Rebase(_Kind):
 
 
 _KINDS: dict[str, _Kind] = {kind.name: kind for kind in (
-    _Set("set"), _Attr("attr"), _Retype("retype"), _Item("item"), _Cell("cell"),
+    _Set("set"), _Attr("attr"), _Retype("retype"), _Item("item"), _Items("items"),
+    _Cell("cell"),
     _Contents("dict"), _Contents("contents"), _Retrack("retrack"), _Call("call"),
     _Rebase("rebase"))}
 

@@ -101,6 +101,9 @@ class Reloader:
         self.keep_rules: list[KeepRule] = []
         self.registry_rules: list[RegistryRule] = []
         self.time_limit: float | None = DEFAULT_TIME_LIMIT
+        #: A module running in full takes along the unchanged modules that ran its
+        #: code at their import (``qtreload.configure(rerun_importers=True)``).
+        self.rerun_importers = False
         #: Hands reloads to the thread that must run them (the GUI thread). Called
         #: with None: must the calling thread hand a reload over (False: it is that
         #: thread, or there is none, and the reload runs now)? Called with the
@@ -376,7 +379,7 @@ class Reloader:
         try:
             policy = ReloadPolicy(tuple(self.rules), tuple(self.member_rules),
                                   tuple(self.keep_rules), tuple(self.registry_rules),
-                                  self.time_limit)
+                                  self.time_limit, self.rerun_importers)
             return ReloadTransaction(stale, self._watchlist.records, policy).run()
         except KeyboardInterrupt:
             raise

@@ -17,13 +17,14 @@ import abc
 import enum
 import functools
 import logging
+import operator
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import _closures
+from . import _closures, _registries
 from ._edits import MISSING, EditLog, cell_value, retype
 from ._report import ReloadWarning
 from ._trampoline import is_trampoline, trampoline_code
@@ -236,9 +237,21 @@ class HotSwap:
             old = old_ns.get(name, removed.get(name, MISSING))
             if old is MISSING or old is new or id(new) in self._old_for_new:
                 continue
+            if _ran_again_unchanged(old, new, module):
+                self._pair(new, old)  # the live one is it already: nothing more to plan
+                continue
             self._pair_values(module, old, new)
 
     def _pair_values(self, module: str, old: Any, new: Any) -> None:
+        if type(new) is types.FunctionType and type(old) is types.FunctionType:
+            # The usual case, first (a function's ``__wrapped__`` is in its ``__dict__``).
+            if new.__module__ == module and old.__qualname__ == new.__qualname__:
+                self._pair(new, old)
+                self._function_pairs.append((old, new))
+                if "__wrapped__" in old.__dict__ and "__wrapped__" in new.__dict__:
+                    self._pair_values(module, old.__dict__["__wrapped__"],
+                                      new.__dict__["__wrapped__"])
+            return
         if getattr(new, "__module__", None) != module:
             return
         if getattr(old, "__qualname__", None) != getattr(new, "__qualname__", MISSING):
@@ -345,14 +358,16 @@ class HotSwap:
         for mod, old_class, new_class in self._class_pairs:
             if mod == module:
                 self._plan_class(old_class, new_class)
+        rebound = {}  # definitions: no container, no instance to retype; the live one
         for name, value in values:
             if type(value) is types.FunctionType or isinstance(value, type):
-                # A definition: no container, no instance to retype; the live one takes its place.
                 live = old_for_new.get(id(value), value)
                 if live is not value:
-                    self._edit("item", namespace, name, live)
+                    rebound[name] = live  # takes its place
             else:
                 self._plan_rebind_value(namespace, name, value)
+        if rebound:
+            self._edit("items", namespace, None, rebound)
         for name, old in olds:
             new = namespace.get(name, MISSING)
             if new is not MISSING and old_for_new.get(id(new), new) is old:
@@ -640,7 +655,8 @@ class HotSwap:
         _keepalive.update((id(value), value) for value in self._displaced)
 
     def relink(self, rules: Iterable[RegistryRule], namespaces: list[dict]) -> None:
-        """After the commit: let each registry rule point registrations at the live objects.
+        """After the commit: let each registry rule point registrations at the live objects,
+        and the class registries re-run classes were added to (:mod:`._registries`).
 
         An error in a rule is logged; the reload stays committed.
         """
@@ -650,8 +666,32 @@ class HotSwap:
                     rule(self.mapped, namespaces)
                 except Exception:
                     log.exception("qtreload: registry rule %r failed (ignored)", rule)
+            try:
+                _registries.relink([(old, new) for _, old, new in self._class_pairs
+                                    if self.mapped(new) is old])
+            except Exception:
+                log.exception("qtreload: relinking class registries failed (ignored)")
         finally:
             self._hold.clear()
+
+def _ran_again_unchanged(old: Any, new: Any, module: str) -> bool:
+    """Is ``new`` a plain function ``module``'s run made exactly as the live ``old``?
+
+    The same code object, defaults that are the very same objects, no keyword
+    defaults, closure, attributes nor annotations, the same doc: the hot-swap
+    would change nothing. (The usual case of a full run; the rest goes through
+    :meth:`HotSwap._plan_function`, which tells the same with the mapping.)
+    """
+    return (type(new) is types.FunctionType and type(old) is types.FunctionType
+            and old.__code__ is new.__code__ and new.__module__ == module
+            and old.__qualname__ == new.__qualname__
+            and new.__closure__ is None and old.__closure__ is None
+            and new.__kwdefaults__ is None and old.__kwdefaults__ is None
+            and not new.__dict__ and not old.__dict__ and old.__doc__ is new.__doc__
+            and (old.__defaults__ is new.__defaults__ or _same_items(
+                old.__defaults__, new.__defaults__, _itself))
+            and not old.__annotations__ and not new.__annotations__)
+
 
 def _itself(value: Any) -> Any:
     return value
@@ -661,7 +701,11 @@ def _same_items(old: tuple | None, new: tuple | None, mapped: Callable[[Any], An
     """Does ``old`` hold, one by one, the very objects ``new`` maps to?"""
     if old is None or new is None:
         return old is new
-    return len(old) == len(new) and all(o is mapped(n) for o, n in zip(old, new, strict=True))
+    if len(old) != len(new):
+        return False
+    if mapped is _itself:
+        return all(map(operator.is_, old, new))
+    return all(o is mapped(n) for o, n in zip(old, new, strict=True))
 
 
 def _same_dict(old: dict, new: dict, mapped: Callable[[Any], Any]) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 from ._compiler import ModuleInfo, recompile
 from ._fastpath import Chunk, find_chunk
 from ._hotswap import ABSENT, ClassRule, HotSwap, MemberRule, ModuleChange, Rebind, RegistryRule
+from ._importers import runs_code_of
 from ._imports import FromImport, imports_seen, public_names, reload_order
 from ._report import FAST_PATH, FULL_RUN, ReloadFailure, ReloadReport, ReloadWarning, error_lineno
 from ._timelimit import time_limit
@@ -53,6 +54,9 @@ class ReloadPolicy:
     keep_rules: tuple[KeepRule, ...] = ()
     registry_rules: tuple[RegistryRule, ...] = ()
     time_limit: float | None = None  # seconds for each module's code; None: no limit
+    #: Re-run the importers that ran a module's code at their import when it runs in
+    #: full (:mod:`._importers`).
+    rerun_importers: bool = False
 
 
 @dataclass
@@ -133,6 +137,8 @@ class ReloadTransaction:
                 step.fast = find_chunk(step.record.info, step.info,
                                        functools.partial(_star_names, step.record),
                                        step.namespace)
+        if self._policy.rerun_importers:
+            self._add_importers()
         graph = _ImportGraph(self._watched)
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish
@@ -173,6 +179,21 @@ class ReloadTransaction:
         swap.relink(self._policy.registry_rules, [self._steps[name].namespace for name in order])
         paths = {name: FAST_PATH if self._steps[name].fast else FULL_RUN for name in order}
         return ReloadReport(reloaded=tuple(order), warnings=tuple(warnings), paths=paths)
+
+    def _add_importers(self) -> None:
+        """The unchanged modules that ran code of a module running in full at their import
+        run again too, in full (and theirs, in turn), as a restart runs them."""
+        full = {name for name, step in self._steps.items() if step.fast is None}
+        while full:
+            added = set()
+            for name, record in self._watched.items():
+                info = record.info
+                if (name not in self._steps and info is not None
+                        and record.runs_in(sys.modules.get(name))
+                        and runs_code_of(name, info, record.namespace) & full):
+                    self._steps[name] = _Step(record, info.source, info)
+                    added.add(name)
+            full = added
 
     def _keep_dropped(self, step: _Step, dropped: dict, kept: dict) -> list[ReloadWarning]:
         """Keep alive what the keep rules ask for among ``dropped``'s values not in ``kept``."""

@@ -415,10 +415,14 @@ class WatchList:
                 elif known is not None and not known.runs_in(module):
                     self._forget(name)  # re-imported: another module object
         waited_for: set[str] | None = None  # what the failed saves import
+        ran: dict[str, list[Any]] = {}  # the modules qtreload compiled code for, by name
+        for (compiled, _), (_, ran_in) in self._compiled.items():
+            if ran_in is not None:
+                ran.setdefault(compiled, []).append(ran_in)
         for name, found in modules.items():
             if name in self.records or name in self._ignored or found is None:
                 continue
-            module = self._replaced(name, found)
+            module = self._replaced(ran.get(name, ()), found)
             path = self.config.source_path(name, module)
             if path is None:
                 self._ignored.add(name)
@@ -436,8 +440,8 @@ class WatchList:
             if path != os.path.abspath(module.__file__):  # symbolic links on the way?
                 record.file, record.links = module.__file__, symlinks_on(module.__file__)
             self._watch_record(record)
-            if source is not None and disk is not None:
-                self.news |= self._read(record)  # edited between import and now?
+            if source is not None and disk is not None and disk != source:
+                self.news |= self._read(record)  # edited between import and now
             self._commits += 1  # newly there: a failed save that imports it may work now
             self._committed[name] = self._commits
             if waited_for is None:  # (once: a start watches hundreds of modules here)
@@ -447,17 +451,15 @@ class WatchList:
         self._compiled.clear()
         _real_folders.clear()
 
-    def _replaced(self, name: str, found: object) -> Any:
+    @staticmethod
+    def _replaced(ran: Iterable[Any], found: object) -> Any:
         """The module ``found`` (what ``sys.modules`` holds) stands in for, else ``found``.
 
-        A module qtreload compiled that is no longer in ``sys.modules``, with
-        another object there, was replaced while it ran (or since): by its own
-        code, ``sys.modules[__name__] = obj``.
+        ``ran``: the modules qtreload compiled code for under that name. One that is
+        no longer in ``sys.modules``, with another object there, was replaced while
+        it ran (or since): by its own code, ``sys.modules[__name__] = obj``.
         """
-        for (compiled, _), (_, module) in self._compiled.items():
-            if compiled == name and module is not None and module is not found:
-                return module
-        return found
+        return next((module for module in ran if module is not found), found)
 
     def _watch_record(self, record: WatchedModule) -> None:
         self.records[record.name] = record

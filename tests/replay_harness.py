@@ -20,7 +20,8 @@ succeeded and every module is described the same as by the fresh import.
 Used by ``tests/test_replay.py`` (small vendored histories) and
 ``benchmarks/replay.py`` (downloaded ones). Run as a script, it is the worker
 of either side: ``replay_harness.py fresh VERSION`` or
-``replay_harness.py replay SCRATCH VERSION...``; it prints JSON.
+``replay_harness.py replay SCRATCH VERSION...`` (``replay-rerun-importers`` for a
+replay with ``qtreload.configure(rerun_importers=True)``); it prints JSON.
 """
 from __future__ import annotations
 
@@ -203,14 +204,15 @@ def save_version(scratch: Path, version: Path) -> int:
     return changed
 
 
-def replay_worker(scratch: Path, versions: list[Path]) -> dict[str, Any]:
+def replay_worker(scratch: Path, versions: list[Path],
+                  rerun_importers: bool = False) -> dict[str, Any]:
     """Import ``versions[0]`` in ``scratch``, then save and check each next version."""
     import qtreload
 
     scratch.mkdir(parents=True, exist_ok=True)
     save_version(scratch, versions[0])
     sys.path.insert(0, str(scratch))
-    qtreload.configure(roots=[str(scratch)])
+    qtreload.configure(roots=[str(scratch)], rerun_importers=rerun_importers)
     names = import_all(module_names(scratch))
     originals = _own_objects(names)
     steps = []
@@ -323,13 +325,28 @@ def _named(difference: str) -> bool:
     return difference == f"{where}: module:{where} not there after a restart"
 
 
-def replay(versions: list[Path], scratch: Path, jobs: int = 2) -> list[Step]:
-    """Replay ``versions`` (folders, oldest first) in ``scratch``; one compared step each."""
+_fresh_imports: dict[str, dict[str, Any]] = {}  # version folder -> its fresh import
+
+
+def _fresh(version: str) -> dict[str, Any]:
+    """The fresh import of ``version`` (once per process: a second replay reuses it)."""
+    if version not in _fresh_imports:
+        _fresh_imports[version] = _run_worker("fresh", version)
+    return _fresh_imports[version]
+
+
+def replay(versions: list[Path], scratch: Path, jobs: int = 2,
+           rerun_importers: bool = False) -> list[Step]:
+    """Replay ``versions`` (folders, oldest first) in ``scratch``; one compared step each.
+
+    ``rerun_importers``: with ``qtreload.configure(rerun_importers=True)``.
+    """
     if scratch.exists():
         shutil.rmtree(scratch)
+    mode = "replay-rerun-importers" if rerun_importers else "replay"
     with ThreadPoolExecutor(jobs) as pool:
-        fresh_runs = [pool.submit(_run_worker, "fresh", str(v)) for v in versions[1:]]
-        replayed = _run_worker("replay", str(scratch), *map(str, versions))
+        fresh_runs = [pool.submit(_fresh, str(v)) for v in versions[1:]]
+        replayed = _run_worker(mode, str(scratch), *map(str, versions))
         fresh = [run.result() for run in fresh_runs]
     steps = []
     for version, fresh_state, step in zip(versions[1:], fresh, replayed["steps"], strict=True):
@@ -348,5 +365,6 @@ if __name__ == "__main__":
     if mode == "fresh":
         output = fresh_worker(Path(args[0]))
     else:
-        output = replay_worker(Path(args[0]), [Path(p) for p in args[1:]])
+        output = replay_worker(Path(args[0]), [Path(p) for p in args[1:]],
+                               rerun_importers=mode == "replay-rerun-importers")
     json.dump(output, sys.stdout)

@@ -572,6 +572,168 @@ def test_a_method_that_starts_using_super_is_called_directly_as_the_new_one(proj
     assert inspect.signature(tell) == inspect.signature(tell.__wrapped__)
 
 
+REGISTRY_BASE = """
+    from {p}books import record
+
+    PLUGINS = []
+    BY_NAME = {}
+
+    class Plugin:
+        def __init_subclass__(cls, **kwargs):
+            super().__init_subclass__(**kwargs)
+            PLUGINS.append(cls)
+            BY_NAME[cls.__name__] = cls
+
+    class Meta(type):
+        def __init__(cls, name, bases, namespace):
+            super().__init__(name, bases, namespace)
+            record(name, cls)
+
+    class Schema(metaclass=Meta):
+        pass
+"""
+
+BOOKS = """
+    _registry = {}
+
+    def record(name, cls):  # as marshmallow's class registry: a list per name
+        _registry.setdefault(name, []).append(cls)
+        CATALOGUE.add(cls)
+
+    class Catalogue:  # a registry object: its list is an attribute of the instance
+        def __init__(self):
+            self._classes = []
+
+        def add(self, cls):
+            self._classes.append(cls)
+
+    CATALOGUE = Catalogue()
+"""
+
+PLUGINS = """
+    from {p}base import Plugin, Schema
+
+    SETTING = 1
+
+    class Alpha(Plugin):
+        def run(self):
+            return "alpha v1"
+
+    class AlphaSchema(Schema):
+        def dump(self):
+            return "dump v1"
+"""
+
+
+@pytest.mark.parametrize("edit", [("alpha v1", "alpha v2"), ("SETTING = 1", "SETTING = 2")],
+                         ids=["fast path", "full run"])
+def test_a_registry_a_base_fills_for_its_subclasses_holds_the_live_class_once(project, edit):
+    """A base's ``__init_subclass__`` (or its metaclass) registers each class in another
+    module: a re-run class must not be added again, nor leave its throw-away copy there."""
+    project.write("books", BOOKS)
+    project.write("base", REGISTRY_BASE)
+    project.write("plugins", PLUGINS)
+    base, books, plugins = project.load("base"), project.load("books"), project.load("plugins")
+    Alpha, AlphaSchema = plugins.Alpha, plugins.AlphaSchema
+    project.edit("plugins", *edit)
+    project.edit("plugins", "dump v1", "dump v2")
+    assert qtreload.check().reloaded == (plugins.__name__,)
+    assert plugins.Alpha is Alpha and plugins.AlphaSchema is AlphaSchema
+    assert len(base.PLUGINS) == 1 and base.PLUGINS[0] is Alpha  # once, the live class
+    assert list(base.BY_NAME) == ["Alpha"] and base.BY_NAME["Alpha"] is Alpha
+    assert [c for cs in books._registry.values() for c in cs] == [base.Schema, AlphaSchema]
+    assert books._registry["AlphaSchema"][0] is AlphaSchema
+    assert books.CATALOGUE._classes == [base.Schema, AlphaSchema]
+    assert books.CATALOGUE._classes[1] is AlphaSchema
+    assert AlphaSchema().dump() == "dump v2"
+
+
+MAKER = """
+    VERSION = 1
+    MADE = []
+
+    def build(cls):  # as attrs' ``attr.s``: builds at the importer's import
+        cls.made_by = VERSION
+        MADE.append(cls.__name__)
+        return cls
+"""
+
+MODELS = """
+    from {p}maker import build
+    from {p}helpers import Base
+
+    LOADED = []
+
+    @build
+    class Model:
+        pass
+
+    class Child(Base):  # Base's metaclass, defined beside it, calls maker
+        pass
+"""
+
+HELPERS = """
+    import {p}maker
+
+    class Meta(type):
+        def __init__(cls, name, bases, namespace):
+            super().__init__(name, bases, namespace)
+            if bases:
+                {p}maker.build(cls)
+
+    class Base(metaclass=Meta):
+        pass
+"""
+
+LATER = """
+    import {p}maker
+
+    DATA = []
+
+    def later():  # calls maker only when called, never at import
+        return {p}maker.build
+"""
+
+
+@pytest.fixture
+def rerun_importers():
+    qtreload.configure(rerun_importers=True)
+    yield
+    qtreload.configure(rerun_importers=False)
+
+
+def _maker_project(project):
+    for short, source in (("maker", MAKER), ("helpers", HELPERS), ("models", MODELS),
+                          ("later", LATER)):
+        project.write(short, source)
+    return [project.load(short) for short in ("maker", "helpers", "models", "later")]
+
+
+def test_importers_that_built_with_a_module_rerun_with_it_when_asked(project, rerun_importers):
+    maker, helpers, models, later = _maker_project(project)
+    Model, Child, loaded, data = models.Model, models.Child, models.LOADED, later.DATA
+    assert maker.MADE == ["Child", "Model"] or maker.MADE == ["Model", "Child"]
+    project.edit("maker", "VERSION = 1", "VERSION = 2")  # a full run: MADE starts empty
+    report = qtreload.check()
+    assert report.ok, report.failures
+    # As a restart: what built with maker at import built again, with the new maker.
+    assert set(report.reloaded) == {maker.__name__, helpers.__name__, models.__name__}
+    assert report.reloaded[0] == maker.__name__
+    assert sorted(maker.MADE) == ["Child", "Model"]
+    assert models.Model is Model and Model.made_by == 2 and Child.made_by == 2
+    assert models.LOADED is not loaded  # the importer's own data started afresh too
+    assert later.DATA is data  # never called maker at import: left alone
+    project.edit("maker", "cls.made_by = VERSION", "cls.made_by = VERSION * 10")
+    assert qtreload.check().reloaded == (maker.__name__,)  # the fast path takes no importer
+
+
+def test_importers_are_left_alone_by_default(project):
+    maker, _, models, _ = _maker_project(project)
+    project.edit("maker", "VERSION = 1", "VERSION = 2")
+    assert qtreload.check().reloaded == (maker.__name__,)
+    assert maker.MADE == [] and models.Model.made_by == 1  # the README says so
+
+
 def test_a_method_generated_with_globals_of_its_own_runs_with_its_new_globals(project):
     """Seen in attrs: a generated ``__init__`` whose new code reads a name only its new
     globals hold (``_setattr``) must not run with the old globals."""

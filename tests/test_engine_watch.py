@@ -197,3 +197,30 @@ def test_a_module_with_a_relative_file_name_is_not_watched(tmp_path):
     config = WatchConfig()
     assert config.source_path(embedded.__name__, embedded) is None
     assert config.source_path(real.__name__, real) == str((tmp_path / "real_module.py").resolve())
+
+
+def test_paths_resolve_as_realpath_with_each_folder_resolved_once_per_sync(tmp_path):
+    """A start resolves hundreds of module paths: each folder is resolved once between
+    two syncs of the watch list, the file itself always. The result is realpath's;
+    a folder link retargeted is followed from the next sync on."""
+    import os
+
+    from qtreload import _watch
+
+    real, other = tmp_path / "real", tmp_path / "other"
+    for folder in (real, other):
+        folder.mkdir()
+        (folder / "mod.py").write_text("X = 1\n")
+    (real / "target.py").write_text("X = 2\n")
+    (real / "linked.py").symlink_to(real / "target.py")
+    folder_link = tmp_path / "link"
+    folder_link.symlink_to(real)
+    paths = [real / "mod.py", real / "linked.py", folder_link / "mod.py",
+             folder_link / "linked.py", tmp_path / "link" / ".." / "real" / "mod.py"]
+    for path in paths:
+        assert _watch.real_path(str(path)) == os.path.realpath(path), path
+    folder_link.unlink()
+    folder_link.symlink_to(other)  # retargeted: the folder was resolved before
+    watchlist = _watch.WatchList()
+    watchlist.sync(set())  # a check: folders are resolved anew after it
+    assert _watch.real_path(str(folder_link / "mod.py")) == str(other / "mod.py")
