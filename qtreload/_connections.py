@@ -10,6 +10,8 @@ segfaults in PyQt5, and ``del`` of a connected method segfaults in PySide6:
 docs/binding-facts.md, F1). Every slot made here has the fixed shape of
 ``_trim.fixed_arity`` on PySide, which counts a slot's parameters once at
 connect time, so that it passes all of a signal's arguments, as PyQt does (F2).
+Any other callable runs in the thread that connected it, as PyQt runs it; on
+PySide through :class:`HomeThread` (F5).
 """
 from __future__ import annotations
 
@@ -124,7 +126,7 @@ class HomeThread:
     thread that called ``connect()``, queued from other threads; PySide6 runs it
     in the thread that emits (docs/binding-facts.md, F5). So on PySide the slot
     is connected direct, and calls the handler at once in its home thread and
-    hands other threads' calls to a :class:`~qtreload._relay.ThreadRelay` that lives
+    hands other threads' calls to a :class:`~qtreload._threadrelay.ThreadRelay` that lives
     there (queued, or blocking queued: the connection type asked for). The relay
     goes with the slot (sender deleted, or disconnected), by ``deleteLater`` in
     its own thread: it may be running a call.

@@ -39,16 +39,19 @@ def relink(pairs: Iterable[tuple[type, type]]) -> None:
 
     ``pairs``: (live class, the new class that was merged into it).
     """
+    pairs = list(pairs)
     live_for = {id(new): live for live, new in pairs if new is not live}
     if not live_for:
         return
+    # Attributes of the classes' hierarchies (``cls._registry``) and of their metaclasses.
+    classes = tuple({id(c): c for live, _ in pairs
+                     for c in (*live.__mro__, *inspect.getmro(type(live)))}.values())
+    hooks = {id(hook): hook for _, new in pairs for hook in _hooks(new)}
     containers: dict[int, Any] = {}
     seen: set[tuple[int, int]] = set()
-    for live, new in pairs:
-        for hook in _hooks(new):
-            for container in _named_containers(hook, (*live.__mro__, *inspect.getmro(type(live))),
-                                               _DEPTH, seen):
-                containers.setdefault(id(container), container)
+    for hook in hooks.values():
+        for container in _named_containers(hook, classes, _DEPTH, seen):
+            containers.setdefault(id(container), container)
     for container in containers.values():
         try:
             _relink(container, live_for, nested=True)

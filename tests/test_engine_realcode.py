@@ -727,6 +727,24 @@ def test_importers_that_built_with_a_module_rerun_with_it_when_asked(project, re
     assert qtreload.check().reloaded == (maker.__name__,)  # the fast path takes no importer
 
 
+def test_an_importer_that_fails_to_rerun_fails_the_save_as_a_restart_would(project,
+                                                                           rerun_importers):
+    maker, helpers, models, _ = _maker_project(project)
+    project.edit("maker", "def build(cls):", "def make(cls):")  # models imports build
+    project.edit("maker", "VERSION = 1", "VERSION = 2")  # a full run
+    report = qtreload.check()
+    assert not report.ok and report.failures[0].module == models.__name__
+    assert "build" in report.failures[0].message
+    assert maker.build and models.Model.made_by == 1  # nothing changed
+    assert maker.__name__ in report.waiting
+    project.edit("models", "import build", "import make as build")  # the importers follow
+    project.edit("helpers", "maker.build(cls)", "maker.make(cls)")
+    report = qtreload.check()
+    assert report.ok, report.failures
+    assert {maker.__name__, models.__name__, helpers.__name__} == set(report.reloaded)
+    assert models.Model.made_by == 2 and not report.waiting
+
+
 def test_importers_are_left_alone_by_default(project):
     maker, _, models, _ = _maker_project(project)
     project.edit("maker", "VERSION = 1", "VERSION = 2")
