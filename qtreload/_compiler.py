@@ -22,7 +22,6 @@ from __future__ import annotations
 import __future__
 
 import ast
-import functools
 import io
 import tokenize
 import types
@@ -82,12 +81,15 @@ class Statement:
     imported: frozenset[str]
     methods: tuple[tuple[str, int, int, int], ...] = ()
 
-    @functools.cached_property
+    @property
     def codes(self) -> tuple[types.CodeType, ...]:
         """The code objects this statement's code holds (functions, class bodies, lambdas)."""
-        if self.code is None:
-            return ()
-        return tuple(c for c in self.code.co_consts if isinstance(c, types.CodeType))
+        found = self.__dict__.get("_codes")  # kept: asked for at every save
+        if found is None:
+            found = () if self.code is None else tuple(
+                [c for c in self.code.co_consts if type(c) is types.CodeType])
+            self.__dict__["_codes"] = found
+        return found
 
     def sharing(self, codes: Iterator[types.CodeType]) -> Statement:
         """The same statement, holding the next code objects of ``codes`` instead of its own."""
@@ -109,7 +111,7 @@ class Statement:
         save that adds a line): the fields are copied as they are, ``changes`` set."""
         twin = object.__new__(Statement)
         fields = dict(self.__dict__)
-        fields.pop("codes", None)  # cached from ``code``
+        fields.pop("_codes", None)  # made from ``code``
         fields.update(changes)
         twin.__dict__.update(fields)
         return twin

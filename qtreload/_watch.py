@@ -33,24 +33,33 @@ _STDLIB = tuple(
 _THIRD_PARTY = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
 
 
-# Folders resolved by :func:`real_path` since the last sync (cleared at each sync:
-# a folder symlink retargeted later is resolved again for modules imported after).
-_real_folders: dict[str, str] = {}
+# Paths and folders resolved by :func:`real_path` since the last sync (cleared at
+# each sync: a link retargeted later is resolved again for modules imported after).
+_resolved: dict[str, str] = {}
 
 
 def real_path(path: str) -> str:
-    """``os.path.realpath(path)``, resolving each folder once between syncs.
+    """``os.path.realpath(path)``, each path and folder resolved once between syncs.
 
-    A start imports hundreds of modules from a few folders: resolving the
-    whole path of each costs one ``lstat`` per component; with the folder
-    known, the file itself takes one (is it a symlink?).
+    A start imports hundreds of modules from a few folders, and looks at each
+    path several times: resolving the whole path each time costs one ``lstat``
+    per component; with the folder known, the file itself takes one (is it a
+    symlink?), once.
     """
-    folder, name = os.path.split(path)
-    real = _real_folders.get(folder)
+    real = _resolved.get(path)
     if real is None:
-        real = _real_folders[folder] = os.path.realpath(folder)
-    joined = os.path.join(real, name)
-    return os.path.realpath(joined) if os.path.islink(joined) else joined
+        folder, name = os.path.split(path)
+        joined = os.path.join(_real_folder(folder), name)
+        real = _resolved[path] = (os.path.realpath(joined) if os.path.islink(joined)
+                                  else joined)
+    return real
+
+
+def _real_folder(folder: str) -> str:
+    real = _resolved.get(folder)
+    if real is None:
+        real = _resolved[folder] = os.path.realpath(folder)
+    return real
 
 
 def fingerprint(source: bytes) -> bytes:
@@ -184,7 +193,7 @@ class WatchConfig:
         if path.startswith(_STDLIB) or any(part in path for part in _THIRD_PARTY):
             return None
         if self.roots and not any(
-            path.startswith(real_path(os.path.join(r, "")).rstrip(os.sep) + os.sep)
+            path.startswith(_real_folder(r).rstrip(os.sep) + os.sep)
             for r in self.roots
         ):
             return None
@@ -449,7 +458,7 @@ class WatchList:
                                            if r.failed is not None))
             self.news |= name in waited_for
         self._compiled.clear()
-        _real_folders.clear()
+        _resolved.clear()
 
     @staticmethod
     def _replaced(ran: Iterable[Any], found: object) -> Any:
