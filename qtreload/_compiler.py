@@ -125,7 +125,8 @@ class ModuleInfo:
     cache is described only if it is ever reloaded).
     """
 
-    __slots__ = ("source", "path", "future_flags", "_statements", "_names", "_codes")
+    __slots__ = ("source", "path", "future_flags", "_statements", "_names", "_codes",
+                 "found_imports")
 
     def __init__(self, source: bytes, path: str,
                  statements: tuple[Statement, ...] | Callable[[], tuple[Statement, ...]],
@@ -136,6 +137,9 @@ class ModuleInfo:
         self._statements = statements
         self._names: tuple[frozenset[str], frozenset[str]] | None = None
         self._codes: tuple[types.CodeType, ...] | None = None
+        #: What the import scan found in ``source``, when known (the start-up cache
+        #: keeps it: see :func:`._imports.found_imports`); None: not scanned yet.
+        self.found_imports: tuple | None = None
 
     @property
     def statements(self) -> tuple[Statement, ...]:

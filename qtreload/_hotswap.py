@@ -473,6 +473,11 @@ class HotSwap:
             current = old.__dict__.get(name, MISSING)
             if _is_stand_in(current):
                 current = MISSING
+            elif (_ran_again_unchanged(current, value, self._module)
+                  and current.__globals__ is value.__globals__
+                  and id(value) not in self._old_for_new):
+                self._pair(value, current)  # a method the class body made again unchanged
+                continue
             if current is MISSING and name in removed:
                 current = removed[name]  # brought back: revive the removed member
                 self._edit("item", removed, name, MISSING)
@@ -768,21 +773,24 @@ def _twin(instance: Any, cls: type) -> Any:
 
 
 def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:
-    """Functions defined by ``value``: itself, or the members of a class (recursively)."""
-    if id(value) in seen:
-        return
-    seen.add(id(value))
-    if isinstance(value, types.FunctionType):
-        yield value
-        wrapped = value.__dict__.get("__wrapped__")  # what a decorator's wrapper calls
-        if wrapped is not None:
-            yield from _functions_in(wrapped, seen)
-    elif isinstance(value, (staticmethod, classmethod)):
-        yield from _functions_in(value.__func__, seen)
-    elif isinstance(value, property):
-        for accessor in (value.fget, value.fset, value.fdel):
-            if accessor is not None:
-                yield from _functions_in(accessor, seen)
-    elif isinstance(value, type):
-        for member in list(value.__dict__.values()):
-            yield from _functions_in(member, seen)
+    """Functions defined by ``value`` that have a closure: itself, or the members of a
+    class (nested classes too). Iterative: a class of hundreds of methods is walked
+    without a generator per member."""
+    work = [value]
+    while work:
+        current = work.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, types.FunctionType):
+            if current.__closure__:
+                yield current
+            wrapped = current.__dict__.get("__wrapped__")  # what a decorator's wrapper calls
+            if wrapped is not None:
+                work.append(wrapped)
+        elif isinstance(current, (staticmethod, classmethod)):
+            work.append(current.__func__)
+        elif isinstance(current, property):
+            work.extend(a for a in (current.fget, current.fset, current.fdel) if a is not None)
+        elif isinstance(current, type):
+            work.extend(current.__dict__.values())

@@ -46,12 +46,17 @@ class ModuleImports:
 
 #: One import statement as the scan found it: (``from`` source or None, its names
 #: text, ``import`` modules text); bytes as written, relative names unresolved.
-_Found = tuple["bytes | None", "bytes | None", "bytes | None"]
+Found = tuple["bytes | None", "bytes | None", "bytes | None"]
 
 
-def scan_imports(source: bytes, module: str, is_package: bool) -> ModuleImports:
-    """Read the import statements of ``module`` (relative imports resolved)."""
-    return _resolved(_found(source), module, is_package)
+def scan_imports(source: bytes, module: str, is_package: bool,
+                 found: tuple[Found, ...] | None = None) -> ModuleImports:
+    """Read the import statements of ``module`` (relative imports resolved).
+
+    ``found``: what :func:`found_imports` gave for ``source`` (the start-up cache
+    keeps it), else ``source`` is scanned.
+    """
+    return _resolved(found_imports(source) if found is None else found, module, is_package)
 
 
 class StatementImports:
@@ -65,19 +70,19 @@ class StatementImports:
     """
 
     def __init__(self) -> None:
-        self._known: dict[bytes, tuple[_Found, ...]] = {}
+        self._known: dict[bytes, tuple[Found, ...]] = {}
 
     def scan(self, texts: Iterable[bytes], module: str, is_package: bool) -> ModuleImports:
         """What the statements ``texts`` (a module's, in order) import."""
         known, now = self._known, {}
         for text in texts:
             found = known.get(text)
-            now[text] = _found(text) if found is None else found
+            now[text] = found_imports(text) if found is None else found
         self._known = now  # only the texts the module has now
         return _resolved([found for each in now.values() for found in each], module, is_package)
 
 
-def _found(source: bytes) -> tuple[_Found, ...]:
+def found_imports(source: bytes) -> tuple[Found, ...]:
     """The import statements in ``source`` that run with it, as written."""
     if b"import" not in source:
         return ()
@@ -89,7 +94,7 @@ def _found(source: bytes) -> tuple[_Found, ...]:
                  if match.start() not in quiet)  # quiet: runs later, or never
 
 
-def _resolved(found: Iterable[_Found], module: str, is_package: bool) -> ModuleImports:
+def _resolved(found: Iterable[Found], module: str, is_package: bool) -> ModuleImports:
     """The modules and names ``found`` imports, relative imports resolved."""
     package = module if is_package else module.rpartition(".")[0]
     modules: set[str] = set()

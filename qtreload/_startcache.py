@@ -25,9 +25,10 @@ import sys
 import types
 
 from ._compiler import ModuleInfo, Statement, sharing, top_codes
+from ._imports import found_imports
 
 #: Changes with the layout of the stored data, and with Python's bytecode.
-_MAGIC = b"QTRL\x04" + importlib.util.MAGIC_NUMBER
+_MAGIC = b"QTRL\x05" + importlib.util.MAGIC_NUMBER
 _HASH = 16  # bytes of each blake2b digest in the header
 _SUFFIX = ".qtreload"
 
@@ -63,8 +64,9 @@ def load(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo] | None:
     if data[head + _HASH:head + 2 * _HASH] != _digest(payload):
         return None  # corrupted
     try:
-        stored_path, code, flags, rows = marshal.loads(payload)
-        if stored_path != path or not isinstance(code, types.CodeType):
+        stored_path, code, flags, rows, found = marshal.loads(payload)
+        if (stored_path != path or not isinstance(code, types.CodeType)
+                or not isinstance(found, tuple)):
             return None
     except (ValueError, TypeError, EOFError):
         return None
@@ -77,7 +79,9 @@ def load(source: bytes, path: str) -> tuple[types.CodeType, ModuleInfo] | None:
             for kind, name, start, end, piece, binds, loads, bases, quiet, is_import,
             global_names, imported, methods in marshal.loads(rows)), top_codes(code))
 
-    return code, ModuleInfo(source, path, statements, flags)
+    info = ModuleInfo(source, path, statements, flags)
+    info.found_imports = found
+    return code, info
 
 
 def store(source: bytes, code: types.CodeType, info: ModuleInfo) -> None:
@@ -92,7 +96,10 @@ def store(source: bytes, code: types.CodeType, info: ModuleInfo) -> None:
          s.is_import, s.global_names, s.imported, s.methods) for s in info.statements))
     # The statements stay marshalled until the module is reloaded; they get
     # their code objects shared with the module's code again then.
-    payload = marshal.dumps((info.path, code, info.future_flags, rows))
+    # And what its import statements are: the watch list reads them at the next start.
+    if info.found_imports is None:
+        info.found_imports = found_imports(source)
+    payload = marshal.dumps((info.path, code, info.future_flags, rows, info.found_imports))
     data = _MAGIC + _digest(source) + _digest(payload) + payload
     temporary = f"{where}.{os.getpid()}.tmp"
     try:

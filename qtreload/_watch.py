@@ -243,7 +243,8 @@ class WatchedModule:
     def from_source(cls, name: str, module: types.ModuleType, path: str, source: bytes,
                     info: ModuleInfo | None = None) -> WatchedModule:
         is_package = hasattr(module, "__path__")
-        imports = scan_imports(source, name, is_package)
+        found = info.found_imports if info is not None and info.source is source else None
+        imports = scan_imports(source, name, is_package, found)
         return cls(name, path, is_package, fingerprint(source), imports, info,
                    module=weakref.ref(module))
 

@@ -160,3 +160,31 @@ def test_damaged_entries_are_rewritten(tmp_path, damage):
     entry.write_bytes(b"garbage" if damage == "corrupt" else good[:5] + b"\0" * 16 + good[21:])
     start(tmp_path, "import mod")
     assert entry.read_bytes() == good
+
+
+def test_a_second_start_takes_the_imports_from_the_cache_and_orders_reloads_by_them(tmp_path):
+    """The cache keeps what the import scan found: at a second start the modules are
+    not scanned again, and a save of both an importer and what it imports still
+    reloads the imported one first (by name it would come last)."""
+    (tmp_path / "zeta.py").write_text("VALUE = 1\n")
+    (tmp_path / "alpha.py").write_text("from zeta import VALUE\nCOPY = VALUE\n")
+    code = """
+        from qtreload import _imports, _startcache
+        SCANS = []
+        _scan = _imports.found_imports
+        def scanning(source):
+            SCANS.append(len(source))
+            return _scan(source)
+        _imports.found_imports = _startcache.found_imports = scanning
+        import alpha
+        qtreload.check()
+        print(COMPILES, len(SCANS))
+    """
+    assert start(tmp_path, code) == "['alpha.py', 'zeta.py'] 2\n"  # scanned once, for the cache
+    code += """
+        Path("zeta.py").write_text("VALUE = 2\\n")
+        Path("alpha.py").write_text("from zeta import VALUE\\nCOPY = VALUE * 10\\n")
+        report = qtreload.check()
+        print(report.reloaded, alpha.COPY)
+    """
+    assert start(tmp_path, code) == "[] 0\n('zeta', 'alpha') 20\n"
