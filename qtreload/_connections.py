@@ -157,10 +157,14 @@ _retired: list[ThreadRelay] = []
 
 
 def _call_at_home(home: HomeThread, args: tuple, kwargs: dict) -> Any:
-    if not home.always and threading.get_ident() == home.ident:
-        return _call_current(home.get, args, kwargs)
-    home.relay.run.emit(functools.partial(_call_relayed, home, args, kwargs))
-    return None
+    if home.always or _thread_id() != home.ident:
+        home.relay.run.emit(functools.partial(_call_relayed, home, args, kwargs))
+        return None
+    target = home.get()  # as _call_current, one call less on every emission
+    return None if target is None else _call(target, args, kwargs)
+
+
+_thread_id = threading.get_ident
 
 
 def _call_relayed(home: HomeThread, args: tuple, kwargs: dict) -> Any:
