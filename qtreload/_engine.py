@@ -329,7 +329,9 @@ class Reloader:
         self._reloading_thread = _get_ident()
         switch = sys.getswitchinterval()
         try:
-            if not self._calls.others_finished(INFLIGHT_TIMEOUT, INFLIGHT_GRACE):
+            # A first check waits longer for starved short calls; once deferred, not again.
+            limit = INFLIGHT_GRACE if self._deferred_since is None else INFLIGHT_TIMEOUT
+            if not self._calls.others_finished(INFLIGHT_TIMEOUT, limit):
                 now = time.monotonic()
                 if self._deferred_since is None:
                     self._deferred_since = now

@@ -9,8 +9,10 @@ On a loaded machine a short call may get no CPU for longer than that, and the
 call that found the save would then run the old code. So, where the system
 says so (Linux: ``/proc`` and the threads' CPU clocks), the wait goes on past
 ``timeout``, up to ``limit``, while every call still in flight is a starved
-short one: its thread is runnable (waiting for a CPU, not blocked) and has had
-less than ``timeout`` of CPU time since the wait began.
+short one: its thread was runnable (running or waiting for a CPU, state R) at
+nearly every look since the wait began, never or hardly ever blocked (a worker
+loop that sleeps or waits on a queue is blocked most of the time), and has had
+less than ``timeout`` of CPU time since then (a busy loop has more).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from contextlib import suppress
 
 _get_ident = threading.get_ident
 _POLL = 0.0005  # seconds between looks at the other threads
-_RUNNABLE_WITHIN = 0.02  # a thread seen runnable this recently counts as runnable
+_RUNNABLE_SHARE = 0.9  # of the looks at a starved thread, at least this many see it runnable
 
 
 class CallsInFlight:
@@ -51,7 +53,7 @@ class CallsInFlight:
             if not running:
                 return True
             now = time.monotonic()
-            starved = watch.all_starved(running, now, timeout)
+            starved = watch.all_starved(running, timeout)
             if now - start > timeout and (now - start > limit or not starved):
                 return False
             time.sleep(_POLL)
@@ -63,20 +65,21 @@ class _Starvation:
     def __init__(self, native_ids: dict[int, int]) -> None:
         self._native_ids = native_ids
         self._cpu_at_start: dict[int, float] = {}
-        self._seen_runnable: dict[int, float] = {}
+        self._looks: dict[int, list[int]] = {}  # ident -> [looks, runnable looks]
 
-    def all_starved(self, idents: list[int], now: float, timeout: float) -> bool:
-        """Is each of ``idents`` runnable, with less than ``timeout`` of CPU since the start?"""
+    def all_starved(self, idents: list[int], timeout: float) -> bool:
+        """Is each of ``idents`` nearly always runnable, with under ``timeout`` of CPU so far?"""
         starved = True
         for ident in idents:
             cpu = _cpu_time(ident)
             if cpu is None:
                 return False
             first = self._cpu_at_start.setdefault(ident, cpu)
-            if _is_runnable(self._native_ids.get(ident)):
-                self._seen_runnable[ident] = now
-            recently = now - self._seen_runnable.get(ident, -1.0) <= _RUNNABLE_WITHIN
-            starved = starved and recently and cpu - first < timeout
+            looks = self._looks.setdefault(ident, [0, 0])
+            looks[0] += 1
+            looks[1] += _is_runnable(self._native_ids.get(ident))
+            starved = (starved and looks[1] >= _RUNNABLE_SHARE * looks[0]
+                       and cpu - first < timeout)
         return starved
 
 
