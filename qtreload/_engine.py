@@ -24,6 +24,7 @@ from . import _closures, _loader
 from ._compiler import ModuleInfo
 from ._detector import ChangeDetector, make_detector
 from ._hotswap import ClassRule, MemberRule, RegistryRule
+from ._inflight import CallsInFlight
 from ._report import NOTHING, ReloadFailure, ReloadReport, error_lineno
 from ._tracebacks import user_exc_info
 from ._transaction import KeepRule, ReloadPolicy, ReloadTransaction
@@ -39,7 +40,8 @@ _get_ident = threading.get_ident
 DEFAULT_TIME_LIMIT = 5.0
 
 #: How long one check waits for wrapped calls running in other threads to finish
-#: (the reloading thread, usually the GUI thread, is blocked meanwhile); if they
+#: (the reloading thread, usually the GUI thread, is blocked meanwhile; longer, up to
+#: INFLIGHT_GRACE, while they are short calls starved of CPU: ``_inflight``); if they
 #: still run, the reload is deferred to the next check...
 INFLIGHT_TIMEOUT = 0.05
 #: ...for at most this long since it was first deferred. Then it runs all the same:
@@ -123,7 +125,7 @@ class Reloader:
         # Per thread: [depth of wrapped calls running]. A reload waits for the
         # other threads' calls; the thread-local one-item list keeps the hot path cheap.
         self._local = threading.local()
-        self._depths: dict[int, list[int]] = {}
+        self._calls = CallsInFlight()
         self._reloading_thread: int | None = None
         self._spy = _ImportSpy(self)
         # Hot-path flags, read without the lock.
@@ -224,7 +226,7 @@ class Reloader:
         try:
             depth = self._local.depth
         except AttributeError:
-            depth = self._local.depth = self._depths[_get_ident()] = [0]
+            depth = self._local.depth = self._calls.enter_thread()
         outer = not depth[0] or (self.nested_event is not None and self.nested_event())
         depth[0] += 1
         try:
@@ -327,7 +329,9 @@ class Reloader:
         self._reloading_thread = _get_ident()
         switch = sys.getswitchinterval()
         try:
-            if not self._other_calls_finished():
+            # A first check waits longer for starved short calls; once deferred, not again.
+            limit = INFLIGHT_GRACE if self._deferred_since is None else INFLIGHT_TIMEOUT
+            if not self._calls.others_finished(INFLIGHT_TIMEOUT, limit):
                 now = time.monotonic()
                 if self._deferred_since is None:
                     self._deferred_since = now
@@ -388,16 +392,6 @@ class Reloader:
                       ", ".join(sorted(r.name for r in stale)))
             return ReloadReport(failures=tuple(
                 ReloadFailure(r.name, r.path, exc, error_lineno(exc, r.path)) for r in stale))
-
-    def _other_calls_finished(self) -> bool:
-        """Wait (at most :data:`INFLIGHT_TIMEOUT`) for wrapped calls in other threads to return."""
-        me = _get_ident()
-        deadline = time.monotonic() + INFLIGHT_TIMEOUT
-        while any(depth[0] for tid, depth in list(self._depths.items()) if tid != me):
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.0005)
-        return True
 
     def _publish(self, report: ReloadReport) -> None:
         for failure in report.failures:

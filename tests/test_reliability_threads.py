@@ -9,6 +9,9 @@ fault has its own row in test_reliability_faults.py.
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -273,3 +276,71 @@ def test_call_right_after_a_save_runs_it_while_another_thread_checks(project):
     assert not thread.is_alive()
     assert not errors, errors
     assert not stale, f"{len(stale)}/300 calls right after a save ran older code: {stale[:10]}"
+
+
+STARVED = '''
+import qtreload
+
+VERSION = @N@
+
+
+@qtreload.autoreload_slot
+def handler():
+    return VERSION
+
+
+@qtreload.autoreload_slot
+def short_call():
+    total = 0
+    for i in range(60_000):  # a few ms of CPU
+        total += i
+    return VERSION
+'''
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux scheduling controls")
+@pytest.mark.timeout(120)
+def test_call_after_a_save_waits_for_a_short_call_starved_of_cpu(project):
+    """On a loaded machine a worker's short wrapped call can be off the CPU for longer
+    than the 50 ms a reload waits for calls in flight; the call right after a save
+    must still run the save, not defer it and run the old code. The worker thread
+    is made to starve: it shares one core with a busy process at a much lower
+    priority, so each of its few-ms calls takes a few hundred ms of wall time."""
+    project.write("starved", STARVED.replace("@N@", "0"))
+    module = project.load("starved")
+    handler, short_call = module.handler, module.short_call
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    stop, ready = threading.Event(), threading.Event()
+    walls: list[float] = []
+
+    def work() -> None:
+        os.sched_setaffinity(0, {0})  # this thread only
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        ready.set()
+        while not stop.is_set():
+            began = time.monotonic()
+            short_call()
+            walls.append(time.monotonic() - began)
+
+    try:
+        os.sched_setaffinity(hog.pid, {0})
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        assert ready.wait(10)
+        deadline = time.monotonic() + 30
+        while len(walls) < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert max(walls) > 0.1, f"the worker was not starved: {walls}"  # the premise
+        stale = []
+        for version in range(1, 6):
+            atomic_write(project.path("starved"), STARVED.replace("@N@", str(version)))
+            if handler() != version:
+                stale.append(version)
+    finally:
+        stop.set()
+        hog.kill()
+        hog.wait()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert not stale, f"calls right after these saves ran older code: {stale}"
