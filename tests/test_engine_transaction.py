@@ -290,3 +290,23 @@ def test_undo_gets_past_a_metaclass_that_refuses_it(project):
     assert not qtreload.check().ok
     assert live_state(stubborn) == before and stubborn.FROZEN == []
     assert K.LIMIT == 1 and instance.m() == "m v1" and not hasattr(K, "boom")
+
+
+def test_names_rebound_in_one_edit_are_put_back_one_by_one_when_a_later_edit_fails():
+    """A full run rebinds the names of its definitions in one edit of the namespace; a
+    later edit that fails undoes it: names it replaced get their values back, names it
+    added are gone, the others are untouched."""
+    from qtreload._edits import EditLog
+
+    class Refuses:
+        def __setattr__(self, name, value):
+            raise AttributeError(f"{name} may not be patched")
+
+    namespace = {"kept": 1, "replaced": "old", "other": 3}
+    log = EditLog()
+    log.add("mod", "items", namespace, None, {"replaced": "live", "added": "new"})
+    log.add("mod", "set", Refuses(), "attr", 1)
+    with pytest.raises(AttributeError):
+        log.apply()
+    assert namespace == {"kept": 1, "replaced": "old", "other": 3}
+    assert log.failed_module == "mod"
