@@ -352,11 +352,15 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
     lines = new_lines[statement.start + head - 1:statement.start + end]
     if any(b"global" in line or b"nonlocal" in line for line in lines):
         return None  # it might change what the module declares
-    body = next((c for c in statement.codes if c.co_name == statement.name
-                 and not c.co_flags & _CO_NEWLOCALS), None)
-    olds = [i for i, c in enumerate(body.co_consts if body else ())
+    outer = statement.code.co_consts
+    at = next((i for i, c in enumerate(outer) if type(c) is types.CodeType
+               and c.co_name == statement.name and not c.co_flags & _CO_NEWLOCALS), None)
+    if at is None:
+        return None
+    body = outer[at]  # the class body's code
+    olds = [i for i, c in enumerate(body.co_consts)
             if isinstance(c, types.CodeType) and c.co_name == name]
-    if body is None or len(olds) != 1:
+    if len(olds) != 1:
         return None
     encoding = _encoding(previous.source)
     text = f"class {statement.name}:\n" + b"".join(lines).decode(encoding)
@@ -374,9 +378,7 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
     consts = list(body.co_consts)
     consts[olds[0]] = new
     body = body.replace(co_consts=tuple(consts))
-    piece = statement.code.replace(co_consts=tuple(
-        body if isinstance(c, types.CodeType) and c.co_name == statement.name
-        and not c.co_flags & _CO_NEWLOCALS else c for c in statement.code.co_consts))
+    piece = statement.code.replace(co_consts=(*outer[:at], body, *outer[at + 1:]))
     key = b"".join(new_lines[statement.start - 1:statement.end])
     return statement._with(key=key, code=piece)
 
