@@ -22,6 +22,7 @@ from __future__ import annotations
 import __future__
 
 import ast
+import inspect
 import io
 import tokenize
 import types
@@ -41,7 +42,6 @@ _KINDS = {ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDe
 #: Starts a name in a statement's ``binds`` for ``from X import *`` (names unknown
 #: from the source): ``*`` and X as written (``*.widgets``, ``*os.path``).
 STAR = "*"
-_CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
 
@@ -354,7 +354,7 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
         return None  # it might change what the module declares
     outer = statement.code.co_consts
     at = next((i for i, c in enumerate(outer) if type(c) is types.CodeType
-               and c.co_name == statement.name and not c.co_flags & _CO_NEWLOCALS), None)
+               and c.co_name == statement.name and not c.co_flags & inspect.CO_NEWLOCALS), None)
     if at is None:
         return None
     body = outer[at]  # the class body's code
@@ -587,7 +587,7 @@ def _makes_closures(code: types.CodeType) -> bool:
             if isinstance(const, types.CodeType):
                 if const.co_name == "<lambda>":
                     return True
-                is_function = (bool(const.co_flags & _CO_NEWLOCALS)
+                is_function = (bool(const.co_flags & inspect.CO_NEWLOCALS)
                                and const.co_name not in _COMPREHENSIONS)
                 if is_function and in_function:
                     return True
