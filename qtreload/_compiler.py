@@ -328,7 +328,7 @@ def recompile(previous: ModuleInfo | None, source: bytes, path: str) -> ModuleIn
         # compile differently (as a restart would compile them).
         for index, statement in enumerate(kept):
             if (index not in fresh and statement.code is not None
-                    and not changed.isdisjoint(_names(statement.code))):
+                    and not changed.isdisjoint(code_names(statement.code))):
                 kept[index] = _recompiled(statement, path, context)
     return ModuleInfo(source, path, tuple(kept), previous.future_flags)
 
@@ -383,7 +383,7 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
     return statement._with(key=key, code=piece)
 
 
-def _names(code: types.CodeType) -> set[str]:
+def code_names(code: types.CodeType) -> set[str]:
     """The global and attribute names ``code`` and the code objects it holds use."""
     names: set[str] = set()
     work = [code]

@@ -23,9 +23,9 @@ runs; what they reset is their own module-level data, as a restart does.
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from ._compiler import DEFINITION_KINDS, ModuleInfo
+from ._compiler import DEFINITION_KINDS, ModuleInfo, code_names
 
 # A module's reached names, by its ModuleInfo (a save makes a new one); ModuleInfo
 # has no ``__weakref__``: the entry holds the info, and is replaced when it changes.
@@ -64,14 +64,5 @@ def _reached_names(info: ModuleInfo) -> Iterator[str]:
         yield name
         statement = definitions.get(name)
         if statement is not None and statement.code is not None:
-            pending += _code_names(statement.code)
-
-
-def _code_names(code: types.CodeType) -> Iterable[str]:
-    """Global and attribute names ``code`` and the code nested in it use."""
-    names = list(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names += _code_names(const)
-    return names
+            pending += code_names(statement.code)
 

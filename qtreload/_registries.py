@@ -28,6 +28,8 @@ import types
 from collections.abc import Iterable, Iterator, MutableMapping, MutableSequence, MutableSet
 from typing import Any
 
+from ._compiler import code_names
+
 log = logging.getLogger("qtreload")
 
 _DEPTH = 3  # how many calls deep from a hook to look for the registry
@@ -86,7 +88,7 @@ def _named_containers(func: types.FunctionType, classes: tuple[type, ...], depth
     if (id(func.__code__), id(owner)) in seen:
         return
     seen.add((id(func.__code__), id(owner)))
-    names = set(_names(func.__code__))
+    names = code_names(func.__code__)
     cells = [cell.cell_contents for cell in func.__closure__ or () if _has_contents(cell)]
     holders = [func.__globals__, *(vars(cls) for cls in classes)]
     if owner is not None:
@@ -119,14 +121,6 @@ def _own_attributes(value: object) -> dict[str, Any]:
     """An object's own attributes (``vars``), or an empty dict if it has none."""
     attributes = getattr(value, "__dict__", None)
     return attributes if isinstance(attributes, dict) else {}
-
-
-def _names(code: types.CodeType) -> Iterator[str]:
-    """Global and attribute names ``code`` uses, with those of the code nested in it."""
-    yield from code.co_names
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _names(const)
 
 
 def _has_contents(cell: types.CellType) -> bool:
