@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, MutableMapping, MutableSequence,
 from typing import Any
 
 from ._compiler import code_names
+from ._edits import MISSING, cell_value
 
 log = logging.getLogger("qtreload")
 
@@ -89,7 +90,7 @@ def _named_containers(func: types.FunctionType, classes: tuple[type, ...], depth
         return
     seen.add((id(func.__code__), id(owner)))
     names = code_names(func.__code__)
-    cells = [cell.cell_contents for cell in func.__closure__ or () if _has_contents(cell)]
+    cells = [value for value in map(cell_value, func.__closure__ or ()) if value is not MISSING]
     holders = [func.__globals__, *(vars(cls) for cls in classes)]
     if owner is not None:
         holders += [vars(cls) for cls in type(owner).__mro__] + [_own_attributes(owner)]
@@ -121,14 +122,6 @@ def _own_attributes(value: object) -> dict[str, Any]:
     """An object's own attributes (``vars``), or an empty dict if it has none."""
     attributes = getattr(value, "__dict__", None)
     return attributes if isinstance(attributes, dict) else {}
-
-
-def _has_contents(cell: types.CellType) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018  (an empty cell raises)
-    except ValueError:
-        return False
-    return True
 
 
 def _relink(container: Any, live_for: dict[int, type], nested: bool) -> None:
