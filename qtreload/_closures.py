@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import inspect
 import types
 import weakref
 from collections.abc import Callable, Iterable
@@ -96,7 +97,7 @@ def nested_codes(code: types.CodeType | Iterable[types.CodeType],
                 path = f"{prefix}.{const.co_name}" if prefix else const.co_name
                 if in_function:
                     found.setdefault(path, []).append(const)
-                is_function = bool(const.co_flags & 0x02)  # CO_NEWLOCALS: not a class body
+                is_function = bool(const.co_flags & inspect.CO_NEWLOCALS)  # not a class body
                 walk(const, path, in_function or is_function)
 
     walk(_root(code), "", False)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import __future__
 
 import ast
+import inspect
 import io
 import tokenize
 import types
@@ -41,7 +42,6 @@ _KINDS = {ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDe
 #: Starts a name in a statement's ``binds`` for ``from X import *`` (names unknown
 #: from the source): ``*`` and X as written (``*.widgets``, ``*os.path``).
 STAR = "*"
-_CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
 
@@ -352,11 +352,15 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
     lines = new_lines[statement.start + head - 1:statement.start + end]
     if any(b"global" in line or b"nonlocal" in line for line in lines):
         return None  # it might change what the module declares
-    body = next((c for c in statement.codes if c.co_name == statement.name
-                 and not c.co_flags & _CO_NEWLOCALS), None)
-    olds = [i for i, c in enumerate(body.co_consts if body else ())
+    outer = statement.code.co_consts
+    at = next((i for i, c in enumerate(outer) if type(c) is types.CodeType
+               and c.co_name == statement.name and not c.co_flags & inspect.CO_NEWLOCALS), None)
+    if at is None:
+        return None
+    body = outer[at]  # the class body's code
+    olds = [i for i, c in enumerate(body.co_consts)
             if isinstance(c, types.CodeType) and c.co_name == name]
-    if body is None or len(olds) != 1:
+    if len(olds) != 1:
         return None
     encoding = _encoding(previous.source)
     text = f"class {statement.name}:\n" + b"".join(lines).decode(encoding)
@@ -374,9 +378,7 @@ def _method_edit(statement: Statement, new_lines: list[bytes], first: int, last:
     consts = list(body.co_consts)
     consts[olds[0]] = new
     body = body.replace(co_consts=tuple(consts))
-    piece = statement.code.replace(co_consts=tuple(
-        body if isinstance(c, types.CodeType) and c.co_name == statement.name
-        and not c.co_flags & _CO_NEWLOCALS else c for c in statement.code.co_consts))
+    piece = statement.code.replace(co_consts=(*outer[:at], body, *outer[at + 1:]))
     key = b"".join(new_lines[statement.start - 1:statement.end])
     return statement._with(key=key, code=piece)
 
@@ -585,7 +587,7 @@ def _makes_closures(code: types.CodeType) -> bool:
             if isinstance(const, types.CodeType):
                 if const.co_name == "<lambda>":
                     return True
-                is_function = (bool(const.co_flags & _CO_NEWLOCALS)
+                is_function = (bool(const.co_flags & inspect.CO_NEWLOCALS)
                                and const.co_name not in _COMPREHENSIONS)
                 if is_function and in_function:
                     return True

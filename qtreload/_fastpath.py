@@ -31,6 +31,7 @@ bodies of its ordinary methods (the full run makes the subclasses again:
 """
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,8 +39,6 @@ from typing import Any
 
 from ._compiler import DEFINITION_KINDS, STAR, ModuleInfo, Statement, common_prefix
 from ._lineshift import Move, moves
-
-_CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 
 
 @dataclass
@@ -181,7 +180,7 @@ def _same_but_method_bodies(old: types.CodeType | None, new: types.CodeType | No
         return False
     for a, b in zip(old.co_consts, new.co_consts, strict=True):
         if isinstance(a, types.CodeType) and isinstance(b, types.CodeType):
-            method = (a.co_flags & _CO_NEWLOCALS and a.co_name == b.co_name
+            method = (a.co_flags & inspect.CO_NEWLOCALS and a.co_name == b.co_name
                       and a.co_name not in _CREATION_HOOKS and a.co_name != "<lambda>")
             if not method and not _same_but_method_bodies(a, b):
                 return False

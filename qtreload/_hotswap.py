@@ -244,7 +244,8 @@ class HotSwap:
 
     def _pair_values(self, module: str, old: Any, new: Any) -> None:
         if type(new) is types.FunctionType and type(old) is types.FunctionType:
-            # The usual case, first (a function's ``__wrapped__`` is in its ``__dict__``).
+            # (``FunctionType`` cannot be subclassed: this is every function pair.
+            # A function's ``__wrapped__`` is in its ``__dict__``.)
             if new.__module__ == module and old.__qualname__ == new.__qualname__:
                 self._pair(new, old)
                 self._function_pairs.append((old, new))
@@ -256,12 +257,7 @@ class HotSwap:
             return
         if getattr(old, "__qualname__", None) != getattr(new, "__qualname__", MISSING):
             return
-        if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
-            self._pair(new, old)
-            self._function_pairs.append((old, new))
-            if hasattr(old, "__wrapped__") and hasattr(new, "__wrapped__"):
-                self._pair_values(module, old.__wrapped__, new.__wrapped__)
-        elif isinstance(old, type) and isinstance(new, type):
+        if isinstance(old, type) and isinstance(new, type):
             self._pair(new, old)
             self._class_pairs.append((module, old, new))
             if isinstance(old, enum.EnumMeta) and isinstance(new, enum.EnumMeta):

@@ -17,10 +17,9 @@ the live functions are moved by the hot-swap with the other live closures
 """
 from __future__ import annotations
 
+import inspect
 import types
 from typing import Any
-
-_CO_NEWLOCALS = 0x02  # a function's code (not a class body, not the module)
 
 # Attributes through which descriptors hold functions (staticmethod, classmethod, property).
 _HOLDERS = ("__func__", "fget", "fset", "fdel")
@@ -44,7 +43,7 @@ def moves(value: Any, old: types.CodeType, new: types.CodeType) -> list[Move] | 
     while work:
         before, after, defines = work.pop()
         pairs[id(before)] = (before, after)
-        function = bool(before.co_flags & _CO_NEWLOCALS)
+        function = bool(before.co_flags & inspect.CO_NEWLOCALS)
         if defines and function:
             needed.add(id(before))
         # What a class body defines is the class's; what a function makes, its own.

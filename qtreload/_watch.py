@@ -452,8 +452,7 @@ class WatchList:
             self._watch_record(record)
             if source is not None and disk is not None and disk != source:
                 self.news |= self._read(record)  # edited between import and now
-            self._commits += 1  # newly there: a failed save that imports it may work now
-            self._committed[name] = self._commits
+            self._count_commit(name)  # newly there: a failed save that imports it may work now
             if waited_for is None:  # (once: a start watches hundreds of modules here)
                 waited_for = set().union(*(r.failed_imports for r in self.records.values()
                                            if r.failed is not None))
@@ -513,11 +512,11 @@ class WatchList:
             if path in self._awaited and os.path.exists(path):
                 for missing in self._awaited[path]:
                     news = True  # a failed save that imports it may work now
-                    self._commits += 1
-                    self._committed[missing] = self._commits
+                    self._count_commit(missing)
             for name in list(self._by_path.get(path, ())):
-                if self.records[name].runs_in(sys.modules.get(name)):
-                    news |= self._read(self.records[name])
+                record = self.records[name]
+                if record.runs_in(sys.modules.get(name)):
+                    news |= self._read(record)
                 else:
                     self._forget(name)  # removed from sys.modules since the last sync
         return news
@@ -589,13 +588,17 @@ class WatchList:
     def committed(self, names: Iterable[str]) -> None:
         """The modules ``names`` committed their saves."""
         for name in names:
-            self._commits += 1
-            self._committed[name] = self._commits
+            self._count_commit(name)
             if self.records[name].namespace.get(OPT_OUT_MARKER, True) is False:
                 self._forget(name)  # the save opted it out: no longer watched
                 self._ignored.add(name)
         if self._awaited:
             self._await_missing()
+
+    def _count_commit(self, name: str) -> None:
+        """``name`` changed (committed, or newly there): failed saves that import it retry."""
+        self._commits += 1
+        self._committed[name] = self._commits
 
     def failed(self, stale: dict[WatchedModule, bytes], culprits: dict[str, str]) -> None:
         """The saves ``stale`` failed together: ``culprits``' with their messages."""
