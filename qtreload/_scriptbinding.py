@@ -34,8 +34,8 @@ def imported_api(path: str | os.PathLike[str]) -> str | None:
             names = [node.module]
         else:
             continue
-        found += [(node.lineno, node.col_offset, apis[name.split(".")[0]])
-                  for name in names if name.split(".")[0] in apis]
+        roots = (name.partition(".")[0] for name in names)
+        found += [(node.lineno, node.col_offset, apis[root]) for root in roots if root in apis]
     for _, _, api in sorted(found):
         if _compat.is_installed(_compat.BINDINGS[api]):
             return api

@@ -218,13 +218,20 @@ def test_a_save_needing_a_broken_module_is_retried_when_that_module_is_fixed(pro
     assert user.NEW == 2 and not report.waiting
 
 
-def test_a_save_needing_a_new_module_is_retried_when_that_module_appears(project):
+def _save_needing_pkg_helper(project):
+    """``pkg.user`` loaded, then saved importing ``pkg.helper``, which does not exist yet:
+    that reload fails. The module and the failed check's report."""
     project.write("pkg.__init__", "")
     project.write("pkg.user", "X = 1\n")
     user = project.load("pkg.user")
     project.write("pkg.user", "from . import helper\nX = helper.VALUE\n")
     report = qtreload.check()
     assert [f.module for f in report.failures] == [user.__name__]
+    return user, report
+
+
+def test_a_save_needing_a_new_module_is_retried_when_that_module_appears(project):
+    user, _ = _save_needing_pkg_helper(project)
     project.write("pkg.helper", "VALUE = 5\n")
     project.load("pkg.helper")  # imported by other code (the app), not saved again
     report = qtreload.check()
@@ -233,12 +240,7 @@ def test_a_save_needing_a_new_module_is_retried_when_that_module_appears(project
 
 def test_a_save_needing_a_missing_module_is_retried_when_its_file_is_created(project):
     """Nothing else imports the new module: its file appearing is what retries the save."""
-    project.write("pkg.__init__", "")
-    project.write("pkg.user", "X = 1\n")
-    user = project.load("pkg.user")
-    project.write("pkg.user", "from . import helper\nX = helper.VALUE\n")
-    report = qtreload.check()
-    assert [f.module for f in report.failures] == [user.__name__]
+    user, report = _save_needing_pkg_helper(project)
     assert "waiting" in report.waiting[user.__name__]
     assert not qtreload.check()  # nothing new: not tried again
     project.write("pkg.helper", "VALUE = 5\n")

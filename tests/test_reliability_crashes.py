@@ -287,6 +287,15 @@ sys.exit(app.exec())
 """
 
 
+def _qtreload_run_app(cwd):
+    """``python -m qtreload run app.py`` in ``cwd`` (offscreen, autoreload not turned off)."""
+    env = {k: v for k, v in os.environ.items() if k != "QTRELOAD"}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-X", "faulthandler", "-m", "qtreload", "run",
+                           "app.py"], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
 def test_run_never_re_runs_the_script_aliased_by_multiprocessing(tmp_path):
     """Under ``qtreload run``, an app importing ``multiprocessing`` (pyqtgraph does):
     saving the script does not re-run it as ``__mp_main__`` (which started a second
@@ -296,11 +305,7 @@ def test_run_never_re_runs_the_script_aliased_by_multiprocessing(tmp_path):
         def on_click():
             print("click v1", flush=True)
     """))
-    env = {k: v for k, v in os.environ.items() if k != "QTRELOAD"}
-    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
-    result = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "qtreload", "run",
-                             "app.py"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = _qtreload_run_app(tmp_path)
     out = assert_clean_exit(result)
     assert out.splitlines() == ["script top level", "click v1", "click v2"], out
 
@@ -983,11 +988,7 @@ def test_run_survives_a_save_raising_generator_exit(tmp_path):
     (tmp_path / "app.py").write_text(RUN_BASE_EXCEPTION_APP)
     (tmp_path / "handler.py").write_text("def on_click():\n    print('click v1', flush=True)\n")
     (tmp_path / "other.py").write_text("def value():\n    return 'o1'\n")
-    env = {k: v for k, v in os.environ.items() if k != "QTRELOAD"}
-    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
-    result = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "qtreload", "run",
-                             "app.py"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = _qtreload_run_app(tmp_path)
     out = assert_clean_exit(result)
     assert out.splitlines() == ["click v1", "click v1", "click v1", "other o2", "click v3"], out
     assert result.stderr.count("GeneratorExit") >= 1
