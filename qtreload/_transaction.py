@@ -143,8 +143,9 @@ class ReloadTransaction:
         # sys.modules holds modules in the order they finished their first run (importlib
         # moves each to the end when it finishes): in a cycle, the last one to finish
         # is the one whose import started the others. (Only reloaded modules are ranked.)
-        loaded = list(sys.modules)
-        entered = {name: -loaded.index(name) for name in self._steps if name in sys.modules}
+        steps = self._steps
+        # (a copy: another thread may import meanwhile)
+        entered = {name: -i for i, name in enumerate(list(sys.modules)) if name in steps}
         order = reload_order(self._steps, graph, entered)
         swap: HotSwap | None = None
         try:
