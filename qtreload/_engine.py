@@ -295,8 +295,8 @@ class Reloader:
             for name in forced:
                 watchlist.force(name)
                 changed = True
-            stale = watchlist.stale()
-            if not changed or not stale:
+            stale = watchlist.stale() if changed else {}
+            if not stale:
                 self._deferred_since = None
                 return NOTHING
             if self.dispatcher is not None and self._hand_over():
